@@ -1,0 +1,108 @@
+/**
+ * Public types of the oxd client: options, command parameters (oxd-python's arguments, camelCase)
+ * and results (oxd's own field names, never the `{status,data}` envelope).
+ */
+
+/** Wire protocol: oxd 3.1.x socket, oxd 3.1.x https-extension, or oxd 4.x REST. */
+export type OxdProtocol = 'socket' | 'https-extension' | 'rest';
+
+/** Minimal logger seam (pino-compatible) so the library never prints on its own. */
+export interface OxdLogger {
+  warn(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** One UMA resource exactly as `uma_rs_protect` takes it (reference §5.1). */
+export interface UmaResource {
+  readonly path: string;
+  readonly conditions: readonly UmaCondition[];
+  readonly iat?: number;
+  readonly exp?: number;
+}
+
+export interface UmaCondition {
+  readonly httpMethods: readonly string[];
+  readonly scopes?: readonly string[];
+  readonly ticketScopes?: readonly string[];
+  readonly scope_expression?: { readonly rule: unknown; readonly data: readonly string[] };
+}
+
+export type CheckAccessResult =
+  | { readonly access: 'granted' }
+  | { readonly access: 'denied'; readonly ticket: string; readonly wwwAuthenticate: string };
+
+/** What `setup_client` (3.1.x) or `register_site` (4.x) returns about the client. */
+export interface ClientRegistration {
+  readonly oxd_id: string;
+  readonly op_host?: string;
+  readonly client_id?: string;
+  readonly client_secret?: string;
+  readonly client_registration_access_token?: string;
+  readonly client_registration_client_uri?: string;
+  readonly client_id_issued_at?: number;
+  readonly client_secret_expires_at?: number;
+  readonly setup_client_oxd_id?: string;
+  readonly client_id_of_oxd_id?: string;
+  readonly client_name?: string;
+}
+
+export interface TokenResult {
+  readonly access_token: string;
+  readonly expires_in: number;
+  readonly refresh_token?: string;
+  /** Always an array: 3.x sends a space-separated string, 4.x an array. */
+  readonly scope: readonly string[];
+}
+
+export interface TokensByCodeResult {
+  readonly access_token: string;
+  readonly expires_in: number;
+  readonly id_token: string;
+  readonly refresh_token?: string;
+  readonly id_token_claims: Readonly<Record<string, unknown>>;
+}
+
+export interface IntrospectionResult {
+  readonly active: boolean;
+  readonly exp?: number;
+  readonly iat?: number;
+  readonly client_id?: string;
+  readonly scope?: readonly string[];
+  readonly [claim: string]: unknown;
+}
+
+export interface RptPermission {
+  readonly resource_id: string;
+  readonly resource_scopes: readonly string[];
+  readonly exp?: number;
+}
+
+export interface RptIntrospectionResult {
+  readonly active: boolean;
+  readonly exp?: number;
+  readonly iat?: number;
+  readonly nbf?: number | null;
+  readonly permissions?: readonly RptPermission[];
+  readonly client_id?: string;
+  readonly [claim: string]: unknown;
+}
+
+export interface RptResult {
+  readonly access_token: string;
+  readonly token_type: string;
+  readonly pct?: string;
+  readonly updated?: boolean | null;
+}
+
+export interface NeedInfoResult {
+  readonly error: 'need_info';
+  readonly ticket: string;
+  readonly required_claims: readonly Readonly<Record<string, unknown>>[];
+  readonly redirect_user: string;
+}
+
+export interface RpInfo {
+  /** The registered site as oxd stores it (`get_rp` → `node`). */
+  readonly node: Readonly<Record<string, unknown>>;
+}

@@ -1,0 +1,72 @@
+/**
+ * The validated, frozen policy and the answers the policy engine gives. Pure data: no I/O here.
+ */
+import type { UmaCondition, UmaResource } from '../oxd/types.js';
+
+export const HTTP_METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export type UnprotectedMode = 'deny' | 'allow';
+
+/** A resource registered with oxd exactly as written in policies.yaml. */
+export interface ProtectedResource {
+  readonly kind: 'protected';
+  readonly path: string;
+  readonly conditions: readonly UmaCondition[];
+}
+
+/** Forwarded with no check and never registered. `httpMethods` null means every method. */
+export interface PublicResource {
+  readonly kind: 'public';
+  readonly path: string;
+  readonly httpMethods: readonly HttpMethod[] | null;
+}
+
+export type PolicyResource = ProtectedResource | PublicResource;
+
+export interface Policy {
+  /** The file it was loaded from (for messages), or '<inline>'. */
+  readonly source: string;
+  readonly unprotected: UnprotectedMode;
+  readonly resources: readonly PolicyResource[];
+  /** What is sent to `uma_rs_protect`: the protected resources, as written. */
+  readonly registration: readonly UmaResource[];
+  /** sha256 of the canonical JSON of `registration`: equal hash ⇒ nothing to re-register. */
+  readonly registrationHash: string;
+}
+
+/** The answer for one method + canonical match path. */
+export type Match =
+  | {
+      readonly outcome: 'protected';
+      readonly pattern: string;
+      readonly resource: ProtectedResource;
+      readonly condition: UmaCondition;
+    }
+  | { readonly outcome: 'public'; readonly pattern: string; readonly resource: PublicResource }
+  | { readonly outcome: 'unprotected' };
+
+/**
+ * The canonicaliser's answer for one request target (contract §5.1).
+ * `path` is what is forwarded and logged; `matchPaths` are the readings that must all be
+ * allowed (two when the path ends in `/`: with and without the slash).
+ */
+export type CanonicalTarget =
+  | {
+      readonly ok: true;
+      readonly path: string;
+      readonly matchPaths: readonly [string] | readonly [string, string];
+      /** The query string as sent, without the leading '?', or null when absent. */
+      readonly query: string | null;
+    }
+  | { readonly ok: false; readonly reason: string };

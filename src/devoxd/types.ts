@@ -1,0 +1,84 @@
+/**
+ * The dev oxd: an in-memory UMA authorization server behind oxd's own wire protocols, for the
+ * test suite and the dev sandbox. Never for production.
+ */
+import type { OxdLogger } from '../oxd/types.js';
+
+/** One fault to inject, applied to matching commands before (or instead of) normal handling. */
+export type DevOxdFault =
+  /** Close the connection at once, without answering. */
+  | { readonly kind: 'refuse' }
+  /** Answer normally, but only after `ms` milliseconds. */
+  | { readonly kind: 'delay'; readonly ms: number }
+  /** Answer bytes that are not a valid oxd response (bad framing on the socket, non-JSON over HTTP). */
+  | { readonly kind: 'garbage' }
+  /** Start a well-formed response, then close the connection half-way through it. */
+  | { readonly kind: 'drop_mid_frame' }
+  /** Answer oxd's error envelope (per protocol) with this code; `status` for the HTTP protocols. */
+  | { readonly kind: 'error'; readonly code: string; readonly description?: string; readonly status?: number };
+
+export interface FaultRule {
+  /** Wire command name (snake_case), or '*' for every command. */
+  readonly command: string;
+  readonly fault: DevOxdFault;
+  /** How many matching calls it applies to; unlimited when absent. */
+  readonly times?: number;
+}
+
+export interface DevOxdOptions {
+  /** Interface to bind (default 127.0.0.1). */
+  readonly host?: string;
+  /** Port of the 3.1.x socket listener: 0 = any free port; null = not started. Default 0. */
+  readonly socketPort?: number | null;
+  /** Port of the oxd 4.x REST listener: 0 = any; null = not started. Default 0. */
+  readonly restPort?: number | null;
+  /** Port of the 3.1.x https-extension listener (plain HTTP on loopback): 0 = any; null = not started. Default null. */
+  readonly httpsExtensionPort?: number | null;
+  /** The AS issuer (`op_host`), used in `as_uri` of WWW-Authenticate. */
+  readonly opHost?: string;
+  /** Require protection tokens as oxd does (socket: `protect_commands_with_access_token`, default false; REST default true). */
+  readonly protectCommands?: { readonly socket?: boolean; readonly rest?: boolean; readonly httpsExtension?: boolean };
+  /** Lifetime of RPTs in seconds (default 3600). */
+  readonly rptLifetimeSeconds?: number;
+  /** Lifetime of protection/client tokens in seconds (default 3600). */
+  readonly tokenLifetimeSeconds?: number;
+  /** Issue RPTs as JWT-shaped strings (header.payload.signature, payload with `exp`) instead of opaque ids. */
+  readonly jwtRpts?: boolean;
+  /** Clock in milliseconds since the epoch (tests inject fake time). Default Date.now. */
+  readonly now?: () => number;
+  readonly logger?: OxdLogger;
+}
+
+export interface DevOxdCall {
+  readonly protocol: 'socket' | 'https-extension' | 'rest';
+  readonly command: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+export interface DevOxdFaults {
+  add(rule: FaultRule): void;
+  clear(): void;
+}
+
+export interface DevOxd {
+  /** null when that listener is not started. */
+  readonly socketAddress: { readonly host: string; readonly port: number } | null;
+  readonly restUrl: string | null;
+  readonly httpsExtensionUrl: string | null;
+  readonly opHost: string;
+  readonly faults: DevOxdFaults;
+  /** Every command received, in order (for assertions such as "oxd saw exactly one check"). */
+  readonly calls: readonly DevOxdCall[];
+  /** Number of calls of one wire command. */
+  count(command: string): number;
+  /** Makes every protection token and RPT issued so far expire now. */
+  expireTokens(): void;
+  /** Forget every site, resource, ticket and token (oxd restarted with empty storage). */
+  wipe(): void;
+  /** Stop listening and drop connections, keeping the ports and state (an outage). */
+  stop(): Promise<void>;
+  /** Listen again on the same ports after stop(). */
+  start(): Promise<void>;
+  /** Stop for good. */
+  close(): Promise<void>;
+}

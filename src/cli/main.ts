@@ -10,7 +10,7 @@ import { registerOxdCommand } from './commands/oxd.js';
 import { registerProtectCommand } from './commands/protect.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerValidateCommand } from './commands/validate.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../version.js';
 
 const program = new Command('umagate')
   .description('UMA 2.0 enforcement proxy in front of any HTTP backend, backed by Gluu oxd')

@@ -44,6 +44,13 @@ export interface DevOxdOptions {
   readonly tokenLifetimeSeconds?: number;
   /** Issue RPTs as JWT-shaped strings (header.payload.signature, payload with `exp`) instead of opaque ids. */
   readonly jwtRpts?: boolean;
+  /**
+   * Scopes whose permissions the dev AS grants only with a claim token (uma_rp_get_rpt answers
+   * need_info without one). Scopes ending in `#need_info` always behave so.
+   */
+  readonly claimsRequiredFor?: readonly string[];
+  /** Serve the HTTP protocols over TLS with this key and certificate (PEM). Default plain HTTP. */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
   /** Clock in milliseconds since the epoch (tests inject fake time). Default Date.now. */
   readonly now?: () => number;
   readonly logger?: OxdLogger;

@@ -1,0 +1,23 @@
+/** JSON values as the dev oxd builds and sends them. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | JsonObject;
+export interface JsonObject {
+  readonly [key: string]: JsonValue | undefined;
+}
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * oxd 4.x writes its replies with a mapper that omits nulls, oxd 3.x writes every null. Replies are
+ * built once with the 3.x nulls and stripped here for 4.x.
+ */
+export function withoutNulls(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return (value as readonly JsonValue[]).map(withoutNulls);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, JsonValue> = {};
+  for (const [key, item] of Object.entries(value as JsonObject)) {
+    if (item !== null && item !== undefined) out[key] = withoutNulls(item);
+  }
+  return out;
+}

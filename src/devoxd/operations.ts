@@ -1,0 +1,116 @@
+/**
+ * Protocol-neutral command execution: picks the handler, applies oxd's protection-token rules for
+ * the protocol generation, and turns malformed parameters into oxd's error. Transports only frame
+ * and render the outcome.
+ */
+import { GENERIC_INTERNAL_ERROR, malformedParams, tokenFailure, UNSUPPORTED_OPERATION, type Failure } from './failures.js';
+import {
+  getAccessTokenByRefreshToken,
+  getAuthorizationUrl,
+  getLogoutUri,
+  getTokensByCode,
+  getUserInfo,
+} from './oidc-operations.js';
+import { fail, isFailure, resolveSite, type Handler, type OperationContext, type Outcome } from './outcome.js';
+import { MalformedParams, readParams, type Params } from './params.js';
+import { getClientToken, getRp, introspectAccessToken, registerSite, removeSite, setupClient, updateSite } from './site-operations.js';
+import { introspectRpt, umaRpGetClaimsGatheringUrl, umaRpGetRpt, umaRsCheckAccess, umaRsProtect } from './uma-operations.js';
+
+interface CommandSpec {
+  readonly handler: Handler;
+  readonly generations: readonly (3 | 4)[];
+  /** oxd 4.2+ `authorizationRequired`: the command needs the Bearer token (when protection is on). */
+  readonly tokenOn4x: boolean;
+  /** oxd 3.x params carry `protection_access_token`, checked when protection is on. */
+  readonly tokenOn3x: boolean;
+}
+
+function spec(handler: Handler, generations: readonly (3 | 4)[], tokenOn4x: boolean, tokenOn3x = true): CommandSpec {
+  return { handler, generations, tokenOn4x, tokenOn3x };
+}
+
+const BOTH = [3, 4] as const;
+
+/** Every command the dev oxd answers, by wire name. */
+export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map([
+  ['setup_client', spec(setupClient, [3], false, false)],
+  ['get_client_token', spec(getClientToken, BOTH, false, false)],
+  ['introspect_access_token', spec(introspectAccessToken, BOTH, true)],
+  // register_site checks a given token itself: it links the new site to the token's client.
+  ['register_site', spec(registerSite, BOTH, false, false)],
+  ['update_site', spec(updateSite, BOTH, false)],
+  ['remove_site', spec(removeSite, BOTH, false)],
+  ['get_authorization_url', spec(getAuthorizationUrl, BOTH, true)],
+  ['get_tokens_by_code', spec(getTokensByCode, BOTH, true)],
+  ['get_access_token_by_refresh_token', spec(getAccessTokenByRefreshToken, BOTH, true)],
+  ['get_user_info', spec(getUserInfo, BOTH, true)],
+  ['get_logout_uri', spec(getLogoutUri, BOTH, true)],
+  ['uma_rs_protect', spec(umaRsProtect, BOTH, true)],
+  ['uma_rs_check_access', spec(umaRsCheckAccess, BOTH, true)],
+  ['introspect_rpt', spec(introspectRpt, BOTH, true)],
+  ['uma_rp_get_rpt', spec(umaRpGetRpt, BOTH, true)],
+  ['uma_rp_get_claims_gathering_url', spec(umaRpGetClaimsGatheringUrl, BOTH, true)],
+  ['get_rp', spec(getRp, BOTH, false, false)],
+]);
+
+export interface CommandRequest {
+  /** Wire name, any case (oxd matches it case-insensitively). */
+  readonly command: string;
+  readonly params: unknown;
+  /** Whether protection tokens are enforced (`protect_commands_with_access_token`). */
+  readonly protect: boolean;
+  /** 4.x: the `Authorization` header as sent. */
+  readonly authorization?: string | undefined;
+}
+
+/** The handler for a command of this generation, or undefined when oxd would not know it. */
+export function commandSpec(command: string, gen: 3 | 4): CommandSpec | undefined {
+  const found = COMMANDS.get(command.toLowerCase());
+  return found?.generations.includes(gen) === true ? found : undefined;
+}
+
+export function execute(ctx: OperationContext, request: CommandRequest): Outcome {
+  const found = commandSpec(request.command, ctx.gen);
+  if (found === undefined) return fail(UNSUPPORTED_OPERATION);
+  try {
+    const params = readParams(request.params);
+    if (request.protect) {
+      const problem = ctx.gen === 4 ? checkBearer(ctx, found, request.authorization, params) : checkProtectionToken(ctx, found, request.command, params);
+      if (problem !== undefined) return fail(problem);
+    }
+    return found.handler(ctx, params);
+  } catch (error) {
+    if (error instanceof MalformedParams) return fail(malformedParams(ctx.gen, error.message));
+    return fail(GENERIC_INTERNAL_ERROR);
+  }
+}
+
+/** oxd 4.2's order: blank → site → active → `oxd` scope → the site's own client. */
+function checkBearer(ctx: OperationContext, found: CommandSpec, authorization: string | undefined, params: Params): Failure | undefined {
+  if (!found.tokenOn4x) return undefined;
+  // oxd strips the first 7 characters ("Bearer ") without checking them.
+  const token = authorization === undefined ? '' : authorization.slice(7).trim();
+  if (token === '') return tokenFailure(4, 'blank');
+  const site = resolveSite(ctx, params);
+  if (isFailure(site)) return site;
+  const active = ctx.as.activeAccessToken(token);
+  if (active === undefined) return tokenFailure(4, 'inactive');
+  if (!active.scopes.includes('oxd')) return tokenFailure(4, 'insufficient_scope');
+  return active.clientId === site.client.clientId ? undefined : tokenFailure(4, 'invalid');
+}
+
+/** oxd 3.x: the token travels in params and must belong to the site's setup client. */
+function checkProtectionToken(ctx: OperationContext, found: CommandSpec, command: string, params: Params): Failure | undefined {
+  if (!found.tokenOn3x) return undefined;
+  const token = params.nonBlank('protection_access_token');
+  if (token === undefined) return tokenFailure(3, 'blank');
+  const site = resolveSite(ctx, params);
+  if (isFailure(site)) return site;
+  // oxd 3.1.4 lets update_site on the setup client's own site through.
+  if (command.toLowerCase() === 'update_site' && site.isSetupSite) return undefined;
+  const active = ctx.as.activeAccessToken(token);
+  if (active === undefined) return tokenFailure(3, 'inactive');
+  if (!active.scopes.includes('oxd')) return tokenFailure(3, 'insufficient_scope');
+  if (site.setupClientId === undefined) return tokenFailure(3, 'no_setup_client');
+  return active.clientId === site.setupClientId ? undefined : tokenFailure(3, 'invalid');
+}

@@ -2,6 +2,7 @@
  * Public types of the oxd client: options, command parameters (oxd-python's arguments, camelCase)
  * and results (oxd's own field names, never the `{status,data}` envelope).
  */
+import type { OxdClientSettings } from './settings.js';
 
 /** Wire protocol: oxd 3.1.x socket, oxd 3.1.x https-extension, or oxd 4.x REST. */
 export type OxdProtocol = 'socket' | 'https-extension' | 'rest';
@@ -28,9 +29,15 @@ export interface UmaCondition {
   readonly scope_expression?: { readonly rule: unknown; readonly data: readonly string[] };
 }
 
+/**
+ * `uma_rs_check_access`'s answer. The third variant ("denied without ticket") is in oxd's docs and
+ * oxd-python's docstrings though oxd-server never sends it; it is typed so that the proxy can map
+ * it to 403 `uma_forbidden` instead of treating it as a malformed answer.
+ */
 export type CheckAccessResult =
   | { readonly access: 'granted' }
-  | { readonly access: 'denied'; readonly ticket: string; readonly wwwAuthenticate: string };
+  | { readonly access: 'denied'; readonly ticket: string; readonly wwwAuthenticate: string }
+  | { readonly access: 'denied'; readonly ticket: null; readonly wwwAuthenticate: null };
 
 /** What `setup_client` (3.1.x) or `register_site` (4.x) returns about the client. */
 export interface ClientRegistration {
@@ -99,10 +106,96 @@ export interface NeedInfoResult {
   readonly error: 'need_info';
   readonly ticket: string;
   readonly required_claims: readonly Readonly<Record<string, unknown>>[];
-  readonly redirect_user: string;
+  /** Where to send the user for claims gathering; UMA makes it optional. */
+  readonly redirect_user?: string;
 }
 
 export interface RpInfo {
   /** The registered site as oxd stores it (`get_rp` → `node`). */
   readonly node: Readonly<Record<string, unknown>>;
 }
+
+export type { OxdClientSettings } from './settings.js';
+
+/** Options shared by every protocol of `new OxdClient(options)`. */
+export interface OxdClientCommonOptions {
+  /** The registered site (`[oxd] id`); null or absent until registerSite/setupClient. */
+  readonly oxdId?: string | null;
+  /** The client settings (`[client]` section, camelCase). */
+  readonly client?: OxdClientSettings;
+  /** Per-call deadline in milliseconds (default 5000). */
+  readonly timeoutMs?: number;
+  readonly logger?: OxdLogger;
+  /** Clock in milliseconds since the epoch, for protection-token expiry (default Date.now). */
+  readonly now?: () => number;
+}
+
+export type OxdClientOptions = OxdClientCommonOptions &
+  (
+    | { readonly protocol: 'socket'; readonly host?: string; readonly port?: number }
+    | {
+        readonly protocol: 'https-extension' | 'rest';
+        /** e.g. https://oxd.example.org:8443/ */
+        readonly baseUrl: string;
+        /** Extra CA bundle (PEM file) trusted besides the system CAs. */
+        readonly caFile?: string;
+        readonly insecureSkipTlsVerify?: boolean;
+      }
+  );
+
+export interface GetClientTokenOptions {
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly opHost?: string;
+  readonly opDiscoveryPath?: string;
+  /** Default ['openid', 'oxd'] (oxd 4.x requires `oxd`). */
+  readonly scope?: readonly string[];
+  readonly authenticationMethod?: string;
+  readonly algorithm?: string;
+  readonly keyId?: string;
+}
+
+export interface RegisterSiteOptions {
+  /** Register even when an oxd id is already stored. */
+  readonly force?: boolean;
+}
+
+export interface UpdateSiteOptions {
+  readonly clientSecretExpiresAt?: number;
+}
+
+export interface AuthorizationUrlOptions {
+  readonly acrValues?: readonly string[];
+  readonly prompt?: string;
+  readonly scope?: readonly string[];
+  /** Sent as oxd's `custom_parameters`. */
+  readonly customParams?: Readonly<Record<string, string>>;
+}
+
+export interface LogoutUriOptions {
+  readonly idTokenHint?: string;
+  readonly postLogoutRedirectUri?: string;
+  readonly state?: string;
+  readonly sessionState?: string;
+}
+
+export interface UmaRsProtectOptions {
+  /** Replace every resource already registered for the oxd id. */
+  readonly overwrite?: boolean;
+}
+
+export interface UmaRpGetRptOptions {
+  readonly claimToken?: string;
+  readonly claimTokenFormat?: string;
+  readonly pct?: string;
+  readonly rpt?: string;
+  readonly scope?: readonly string[];
+  readonly state?: string;
+}
+
+/** Commands whose whole answer is the site they acted on. */
+export interface SiteResult {
+  readonly oxd_id: string;
+}
+
+export type UmaRpGetRptResult = RptResult | NeedInfoResult;

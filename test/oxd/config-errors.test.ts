@@ -1,0 +1,148 @@
+import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
+import { OxdClient } from '../../src/oxd/client.js';
+import { OxdConfigFile, parseOxdConfig } from '../../src/oxd/config.js';
+import { OxdError } from '../../src/oxd/errors.js';
+import { writeDevIni } from '../fixtures/oxd/dev-ini.js';
+
+const FILE = '/etc/umagate/umagate.cfg';
+
+function failure(run: () => unknown): OxdError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof OxdError) return err;
+    throw err;
+  }
+  throw new Error('expected an OxdError');
+}
+
+describe('config_invalid names the file, section and key', () => {
+  it.each([
+    { text: '[oxd]\nport = abc', message: `${FILE}: [oxd] port: "abc" is not a port number (1-65535)` },
+    { text: '[oxd]\nport = 70000', message: `${FILE}: [oxd] port: "70000" is not a port number (1-65535)` },
+    { text: '[oxd]\nprotocol = grpc', message: `${FILE}: [oxd] protocol: "grpc" is not one of socket, https-extension, rest` },
+    { text: '[oxd]\ntimeout_ms = 0', message: `${FILE}: [oxd] timeout_ms: "0" is not a positive number of milliseconds` },
+    { text: '[oxd]\ntimeout_ms = 1.5', message: `${FILE}: [oxd] timeout_ms: "1.5" is not a positive number of milliseconds` },
+    { text: '[oxd]\ninsecure_skip_tls_verify = maybe', message: `${FILE}: [oxd] insecure_skip_tls_verify: "maybe" is not true or false` },
+    { text: '[oxd]\nprotocol = rest\nhost = ftp://oxd', message: `${FILE}: [oxd] host: "ftp://oxd" is not an http(s) base URL` },
+    { text: '[oxd]\nhost = https://oxd:8443/', message: `${FILE}: [oxd] host: "https://oxd:8443/" is a URL; the socket protocol needs a host name (set protocol for HTTP)` },
+  ])('$message', ({ text, message }) => {
+    const err = failure(() => parseOxdConfig(text, FILE));
+    expect(err.code).toBe('config_invalid');
+    expect(err.message).toBe(message);
+  });
+
+  it.each([
+    { text: '[oxd]\nport = 1\nPort = 2', message: `${FILE}:3: [oxd] port appears twice` },
+    { text: '[oxd]\n[client]\n[oxd]', message: `${FILE}:3: section [oxd] appears twice` },
+    { text: 'host = x\n[oxd]', message: `${FILE}:1: entry before any [section] header` },
+    { text: '[oxd]\nhost = a\n  b', message: `${FILE}:3: indented line: continuation lines are not supported, put the value on one line` },
+    { text: '[oxd]\njust words', message: `${FILE}:2: expected "[section]" or "key = value"` },
+  ])('syntax: $message', ({ text, message }) => {
+    const err = failure(() => parseOxdConfig(text, FILE));
+    expect(err.code).toBe('config_invalid');
+    expect(err.message).toBe(message);
+  });
+
+  it('a missing file is config_invalid naming it', async () => {
+    const path = join(tmpdir(), 'umagate-no-such-dir', 'umagate.cfg');
+    await expect(OxdConfigFile.load(path)).rejects.toMatchObject({ code: 'config_invalid', message: `${path}: cannot read the oxd config file (ENOENT)` });
+  });
+});
+
+describe('commands that need config values', () => {
+  let dev: DevOxd | undefined;
+  let client: OxdClient | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await dev?.close();
+    client = undefined;
+    dev = undefined;
+  });
+
+  it('registerSite without authorization_redirect_uri fails before calling oxd', async () => {
+    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const dir = await mkdtemp(join(tmpdir(), 'umagate-oxd-'));
+    const ini = join(dir, 'umagate.cfg');
+    await writeFile(ini, `[oxd]\nprotocol = rest\nhost = ${dev.restUrl ?? ''}\n[client]\nop_host = ${dev.opHost}\n`);
+    client = await OxdClient.fromConfigFile(ini);
+    await expect(client.registerSite()).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: `${ini}: [client] authorization_redirect_uri is required for register_site`,
+    });
+    expect(dev.calls).toHaveLength(0);
+  });
+
+  it('a command needing the oxd id fails before calling oxd when none is stored', async () => {
+    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const ini = await writeDevIni(dev, 'rest');
+    client = await OxdClient.fromConfigFile(ini);
+    await expect(client.umaRsCheckAccess(null, '/p', 'GET')).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: `${ini}: [oxd] id is empty; run register-site (or setup-client) first`,
+    });
+    expect(dev.calls).toHaveLength(0);
+  });
+});
+
+describe('config_not_writable', () => {
+  let dev: DevOxd | undefined;
+  let client: OxdClient | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await dev?.close();
+    client = undefined;
+    dev = undefined;
+  });
+
+  it('a read-only file refuses registration before oxd registers anything', async () => {
+    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const ini = await writeDevIni(dev, 'rest');
+    await chmod(ini, 0o444);
+    client = await OxdClient.fromConfigFile(ini);
+    await expect(client.setupClient()).rejects.toMatchObject({ code: 'config_not_writable', message: `${ini} is not writable` });
+    expect(dev.calls).toHaveLength(0);
+  });
+
+  it('a read-only file is fine while nothing needs writing', async () => {
+    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const ini = await writeDevIni(dev, 'rest', { oxd: 'id = already-registered\n' });
+    await chmod(ini, 0o444);
+    const before = await readFile(ini, 'utf8');
+    client = await OxdClient.fromConfigFile(ini);
+    expect(await client.registerSite()).toEqual({ oxd_id: 'already-registered' });
+    const file = await OxdConfigFile.load(ini);
+    await file.update({ oxd: { id: 'already-registered' } });
+    expect(await readFile(ini, 'utf8')).toBe(before);
+  });
+
+  it('a protection token that cannot be written back is kept in memory with a warning', async () => {
+    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const ini = await writeDevIni(dev, 'rest');
+    const setup = await OxdClient.fromConfigFile(ini);
+    await setup.setupClient();
+    await setup.close();
+    await chmod(ini, 0o444);
+    const warnings: string[] = [];
+    client = await OxdClient.fromConfigFile(ini, {
+      logger: { warn: (_o, msg) => warnings.push(msg ?? ''), info: () => undefined, debug: () => undefined },
+    });
+    expect(await client.introspectRpt('x')).toMatchObject({ active: false });
+    expect(warnings).toEqual(['protection token kept in memory only: the oxd config file is not writable']);
+    expect(await readFile(ini, 'utf8')).not.toContain('protection_access_token');
+  });
+
+  it('updating a read-only file names the path and leaves no temp file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'umagate-oxd-'));
+    const ini = join(dir, 'umagate.cfg');
+    await writeFile(ini, '[oxd]\nid = a\n');
+    await chmod(ini, 0o400);
+    const file = await OxdConfigFile.load(ini);
+    await expect(file.update({ oxd: { id: 'b' } })).rejects.toMatchObject({ code: 'config_not_writable', message: `${ini} is not writable` });
+    expect(await readdir(dir)).toEqual(['umagate.cfg']);
+  });
+});

@@ -70,3 +70,12 @@ export type CanonicalTarget =
       readonly query: string | null;
     }
   | { readonly ok: false; readonly reason: string };
+
+/** The compiled index of a policy: answers one method + one canonical match path. */
+export interface Matcher {
+  /**
+   * `matchPath` is one of `CanonicalTarget.matchPaths`; `method` is compared case-sensitively.
+   * @throws TypeError when `matchPath` does not start with '/' (it did not come from the canonicaliser).
+   */
+  match(method: string, matchPath: string): Match;
+}

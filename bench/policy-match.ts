@@ -1,0 +1,84 @@
+/**
+ * Matching cost against policy size: the same request mix against a 10-resource policy and a
+ * 10,000-resource policy, in the same process. The trie should keep the ratio near 1 (target ≤ 2×).
+ */
+import { performance } from 'node:perf_hooks';
+import { canonicalizeTarget, compileMatcher, parsePolicy } from '../src/policy/index.js';
+import type { Matcher } from '../src/policy/index.js';
+import type { BenchResult } from './types.js';
+
+const SMALL = 10;
+const LARGE = 10_000;
+const ROUNDS = 5;
+const ITERATIONS = 5_000;
+
+// Five shapes of resource, so every kind of segment (literal, regex, ?, ??) is in the trie.
+function resourceYaml(i: number): string {
+  const scopes = `[https://example.com/scopes/r${i}]`;
+  const shapes = [
+    `/svc${i}/items`,
+    `/svc${i}/items/?`,
+    `/svc${i}/users/{[0-9]+}/profile`,
+    `/svc${i}/docs/??`,
+    `/svc${i}/files/??/{.+\\.pdf}`,
+  ];
+  const path = shapes[i % shapes.length] ?? '/';
+  return `  - path: ${path}\n    conditions:\n      - httpMethods: [GET, POST]\n        scopes: ${scopes}\n`;
+}
+
+function matcherOf(count: number): Matcher {
+  const yaml = `resources:\n${Array.from({ length: count }, (_, i) => resourceYaml(i)).join('')}`;
+  return compileMatcher(parsePolicy(yaml, `<bench ${count}>`));
+}
+
+// Requests that hit the resources both policies share (indices < SMALL), plus misses.
+const REQUESTS = [
+  '/svc0/items',
+  '/svc1/items/42',
+  '/svc2/users/1234/profile',
+  '/svc3/docs/a/b/c/d',
+  '/svc4/files/2024/q1/report.pdf',
+  '/svc5/items',
+  '/svc7/users/x/profile',
+  '/svc8/docs',
+  '/nothing/here/at/all',
+  '/svc9/files/readme.txt',
+].map((raw) => {
+  const target = canonicalizeTarget(raw);
+  if (!target.ok) throw new Error(`bench request ${raw}: ${target.reason}`);
+  return target.matchPaths[0];
+});
+
+/** Median nanoseconds per match over several rounds (the median damps GC and JIT noise). */
+function nsPerMatch(matcher: Matcher): number {
+  let sink = 0;
+  const samples: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const start = performance.now();
+    for (let n = 0; n < ITERATIONS; n++) {
+      for (const path of REQUESTS) if (matcher.match('GET', path).outcome === 'protected') sink++;
+    }
+    samples.push(((performance.now() - start) * 1e6) / (ITERATIONS * REQUESTS.length));
+  }
+  if (sink < 0) throw new Error('unreachable: keeps the loop from being optimised away');
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+}
+
+export function benchPolicyMatch(): Promise<BenchResult> {
+  const small = matcherOf(SMALL);
+  const large = matcherOf(LARGE);
+  nsPerMatch(small); // warm-up: JIT the matcher before either measurement
+  nsPerMatch(large);
+  const baseline = nsPerMatch(small);
+  const measured = nsPerMatch(large);
+  return Promise.resolve({
+    name: 'policy-match',
+    baselineLabel: `${SMALL} resources`,
+    baseline,
+    measured,
+    ratio: measured / baseline,
+    unit: 'ns/match',
+    note: `matcher.match on ${REQUESTS.length} paths: ${SMALL} resources (baseline) vs ${LARGE} resources (measured); target ratio ≤ 2`,
+  });
+}

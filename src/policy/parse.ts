@@ -1,0 +1,27 @@
+/** Text → validated Policy. Pure: the caller supplies the text (and its name for messages). */
+import { LineCounter, parseDocument } from 'yaml';
+import { PolicyError } from './errors.js';
+import type { Policy } from './types.js';
+import { validateDocument } from './validate.js';
+import { report, resolve } from './yaml-reader.js';
+import type { ReadContext } from './yaml-reader.js';
+
+/**
+ * Parses and validates a policy document.
+ * @throws PolicyError `policy_invalid` listing every problem (syntax errors first).
+ */
+export function parsePolicy(text: string, source: string): Policy {
+  const lineCounter = new LineCounter();
+  // Duplicate keys are found by the validator, which can name their YAML path.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const ctx: ReadContext = { file: source, doc, lineCounter, problems: [] };
+  for (const error of doc.errors) {
+    report(ctx, error.pos[0], '', 'yaml_syntax', `YAML syntax error: ${error.message.split('\n')[0] ?? error.code}`);
+  }
+  const policy = ctx.problems.length === 0 ? validateDocument(ctx, resolve(ctx, doc.contents), source) : null;
+  if (policy === null) {
+    const count = ctx.problems.length;
+    throw new PolicyError('policy_invalid', `${source}: ${count} problem${count === 1 ? '' : 's'} in the policy`, { problems: ctx.problems });
+  }
+  return policy;
+}

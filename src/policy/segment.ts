@@ -1,0 +1,79 @@
+/**
+ * Percent-encoding rules for one path segment, shared by the request canonicaliser and the
+ * policy's literal patterns so both sides compare the same decoded text.
+ */
+
+export type SegmentResult =
+  | {
+      readonly ok: true;
+      /** As forwarded: unreserved characters decoded, other escapes upper-case hex. */
+      readonly canonical: string;
+      /** Fully percent-decoded text, for matching. */
+      readonly decoded: string;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+const HEX = /^[0-9A-Fa-f]{2}$/;
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+const C1_CONTROL = /[\u0080-\u009f]/u;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Why a byte may not appear percent-encoded: an encoded separator or control character is
+ * read differently by different backends, so it is refused rather than guessed.
+ */
+function forbiddenEncodedByte(byte: number): string | null {
+  if (byte === 0x2f) return 'encoded "/" (%2F)';
+  if (byte === 0x5c) return 'encoded "\\" (%5C)';
+  // Decoding %3B would re-create a `;` parameter after the proxy stripped the real ones.
+  if (byte === 0x3b) return 'encoded ";" (%3B)';
+  if (byte < 0x20 || byte === 0x7f) return 'encoded control character';
+  return null;
+}
+
+function forbiddenRawChar(code: number): string | null {
+  if (code <= 0x20 || code === 0x7f) return 'whitespace or control character';
+  if (code > 0x7e) return 'raw non-ASCII character (percent-encode it)';
+  if (code === 0x5c) return 'raw "\\"';
+  if (code === 0x23) return '"#"';
+  return null;
+}
+
+/** Normalises and decodes one segment (no '/' inside); refuses anything ambiguous. */
+export function normalizeSegment(raw: string): SegmentResult {
+  let canonical = '';
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw.charAt(i);
+    if (ch === '%') {
+      const hex = raw.slice(i + 1, i + 3);
+      if (!HEX.test(hex)) return { ok: false, reason: 'invalid percent-encoding' };
+      const byte = Number.parseInt(hex, 16);
+      const forbidden = forbiddenEncodedByte(byte);
+      if (forbidden !== null) return { ok: false, reason: forbidden };
+      const char = String.fromCharCode(byte);
+      canonical += UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+      bytes.push(byte);
+      i += 2;
+      continue;
+    }
+    const code = ch.charCodeAt(0);
+    const forbidden = forbiddenRawChar(code);
+    if (forbidden !== null) return { ok: false, reason: forbidden };
+    canonical += ch;
+    bytes.push(code);
+  }
+  let decoded: string;
+  try {
+    decoded = utf8.decode(new Uint8Array(bytes));
+  } catch {
+    return { ok: false, reason: 'percent-encoded bytes are not valid UTF-8' };
+  }
+  // C1 controls (U+0080–U+009F) arrive as two encoded bytes that pass the byte check above.
+  if (C1_CONTROL.test(decoded)) return { ok: false, reason: 'encoded control character' };
+  return { ok: true, canonical, decoded };
+}
+
+export function isDotSegment(decoded: string): boolean {
+  return decoded === '.' || decoded === '..';
+}

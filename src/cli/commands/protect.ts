@@ -1,6 +1,46 @@
-import type { Command } from 'commander';
+/** `umagate protect`: register the policy with oxd and exit — 0 registered/unchanged, 1 error. */
+import { Option, type Command } from 'commander';
+import { OxdError } from '../../oxd/index.js';
+import { PolicyError } from '../../policy/index.js';
+import { AuthorizationUnavailableError, registerPolicy } from '../../proxy/index.js';
+import { createLogger } from '../../proxy/logger.js';
+import { DEFAULT_OXD_CONFIG, DEFAULT_OXD_TIMEOUT_SECONDS, DEFAULT_POLICY_FILE } from '../../proxy/options.js';
+import { printPolicyError } from './validate.js';
 
-// PLACEHOLDER — replaced by the owner of this command.
+interface ProtectFlags {
+  readonly policy: string;
+  readonly oxdConfig: string;
+  readonly oxdTimeout: string;
+}
+
 export function registerProtectCommand(program: Command): void {
-  program.command('protect').description('(not yet implemented)');
+  program
+    .command('protect')
+    .description('register the policy with oxd (only when it differs from what oxd holds) and exit')
+    .addOption(new Option('--policy <file>', 'policy file').env('UMAGATE_POLICY').default(DEFAULT_POLICY_FILE))
+    .addOption(new Option('--oxd-config <file>', 'oxd-python compatible ini file').env('UMAGATE_OXD_CONFIG').default(DEFAULT_OXD_CONFIG))
+    .addOption(new Option('--oxd-timeout <seconds>', 'deadline of one oxd call').env('UMAGATE_OXD_TIMEOUT').default(String(DEFAULT_OXD_TIMEOUT_SECONDS)))
+    .action(async (flags: ProtectFlags) => {
+      const seconds = Number(flags.oxdTimeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) {
+        process.stderr.write(`--oxd-timeout: "${flags.oxdTimeout}" is not a number > 0\n`);
+        process.exitCode = 1;
+        return;
+      }
+      try {
+        const outcome = await registerPolicy({
+          policyFile: flags.policy,
+          oxdConfig: flags.oxdConfig,
+          oxdTimeoutMs: Math.round(seconds * 1000),
+          logger: createLogger('warn', process.stderr),
+        });
+        const what = outcome.result === 'registered' ? `registered ${outcome.resources} resource(s)` : 'unchanged (oxd already holds this set)';
+        process.stdout.write(`${flags.policy}: ${what}; oxd id ${outcome.oxdId ?? '(none)'}\n`);
+      } catch (err) {
+        if (err instanceof PolicyError) printPolicyError(err);
+        else if (err instanceof OxdError || err instanceof AuthorizationUnavailableError) process.stderr.write(`${err.message}\n`);
+        else throw err;
+        process.exitCode = 1;
+      }
+    });
 }

@@ -1,6 +1,105 @@
-import type { Command } from 'commander';
+/**
+ * `umagate serve`: the enforcement proxy. Flags > env (`UMAGATE_<NAME>`) > defaults, resolved by
+ * commander; the values are validated together by resolveServeOptions. SIGHUP reloads the
+ * policy; SIGTERM/SIGINT drain in-flight requests and exit 0.
+ */
+import { Option, type Command } from 'commander';
+import { OxdError } from '../../oxd/index.js';
+import { PolicyError } from '../../policy/index.js';
+import { OptionsError, startProxy } from '../../proxy/index.js';
+import {
+  DEFAULT_ADMIN_LISTEN,
+  DEFAULT_CACHE_MAX,
+  DEFAULT_CACHE_TTL_SECONDS,
+  DEFAULT_LISTEN,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_OXD_CONFIG,
+  DEFAULT_OXD_TIMEOUT_SECONDS,
+  DEFAULT_PASS_CREDENTIALS,
+  DEFAULT_POLICY_FILE,
+  DEFAULT_SHUTDOWN_GRACE_SECONDS,
+  DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
+  LOG_LEVELS,
+} from '../../proxy/options.js';
+import { printPolicyError } from './validate.js';
 
-// PLACEHOLDER — replaced by the owner of this command.
+interface ServeFlags {
+  readonly policy: string;
+  readonly oxdConfig: string;
+  readonly upstream?: string;
+  readonly listen: string;
+  readonly adminListen: string;
+  readonly passCredentials: string;
+  readonly cacheTtl: string;
+  readonly cacheMax: string;
+  readonly trustProxy?: string;
+  readonly logLevel: string;
+  readonly upstreamTimeout: string;
+  readonly oxdTimeout: string;
+  readonly shutdownGrace: string;
+}
+
+function flag(flags: string, description: string, env: string, defaultValue?: string): Option {
+  const option = new Option(flags, description).env(`UMAGATE_${env}`);
+  return defaultValue === undefined ? option : option.default(defaultValue);
+}
+
 export function registerServeCommand(program: Command): void {
-  program.command('serve').description('(not yet implemented)');
+  program
+    .command('serve')
+    .description('run the UMA enforcement proxy in front of --upstream')
+    .addOption(flag('--policy <file>', 'policy file (watched; SIGHUP reloads it)', 'POLICY', DEFAULT_POLICY_FILE))
+    .addOption(flag('--oxd-config <file>', 'oxd-python compatible ini file', 'OXD_CONFIG', DEFAULT_OXD_CONFIG))
+    .addOption(flag('--upstream <url>', 'backend base URL (required), e.g. http://127.0.0.1:3000', 'UPSTREAM'))
+    .addOption(flag('--listen <host:port>', 'traffic listener', 'LISTEN', DEFAULT_LISTEN))
+    .addOption(flag('--admin-listen <host:port>', 'admin listener: /healthz, /readyz, /metrics', 'ADMIN_LISTEN', DEFAULT_ADMIN_LISTEN))
+    .addOption(flag('--pass-credentials <mode>', 'pass: forward Authorization to the backend; hide: strip it', 'PASS_CREDENTIALS', DEFAULT_PASS_CREDENTIALS).choices(['pass', 'hide']))
+    .addOption(flag('--cache-ttl <seconds>', 'longest a grant is cached (never beyond the RPT expiry)', 'CACHE_TTL', String(DEFAULT_CACHE_TTL_SECONDS)))
+    .addOption(flag('--cache-max <entries>', 'grants kept at most', 'CACHE_MAX', String(DEFAULT_CACHE_MAX)))
+    .addOption(flag('--trust-proxy <cidrs>', 'comma-separated CIDRs whose X-Forwarded-* headers are kept (default: none)', 'TRUST_PROXY'))
+    .addOption(flag('--log-level <level>', 'log level', 'LOG_LEVEL', DEFAULT_LOG_LEVEL).choices(LOG_LEVELS))
+    .addOption(flag('--upstream-timeout <seconds>', 'how long the backend may take to answer (then 504)', 'UPSTREAM_TIMEOUT', String(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)))
+    .addOption(flag('--oxd-timeout <seconds>', 'deadline of one oxd call (then 503)', 'OXD_TIMEOUT', String(DEFAULT_OXD_TIMEOUT_SECONDS)))
+    .addOption(flag('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
+    .action(async (flags: ServeFlags) => {
+      await serve(flags);
+    });
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  let proxy;
+  try {
+    proxy = await startProxy(flags);
+  } catch (err) {
+    if (err instanceof PolicyError) printPolicyError(err);
+    else if (err instanceof OptionsError || err instanceof OxdError) process.stderr.write(`${err.message}\n`);
+    else throw err;
+    process.exitCode = 1;
+    return;
+  }
+  const running = proxy;
+  process.on('SIGHUP', () => {
+    void running.reload();
+  });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    running.logger.info({ signal }, 'draining in-flight requests');
+    running.close().then(
+      () => {
+        process.exitCode = 0;
+      },
+      (err: unknown) => {
+        running.logger.error({ err }, 'shutdown failed');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    stop('SIGINT');
+  });
 }

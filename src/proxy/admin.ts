@@ -1,0 +1,59 @@
+/**
+ * The admin listener: /healthz (the process is alive), /readyz (the policy has been registered
+ * since boot — an oxd outage afterwards is reported but does not flip it, so one outage does not
+ * pull every replica out of its load balancer) and /metrics (Prometheus).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { BreakerState, ProxyMetrics } from './metrics.js';
+import { sendRejection } from './respond.js';
+
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly oxd: { readonly reachable: boolean; readonly breaker: BreakerState };
+  readonly policy: { readonly generation: number; readonly source: string; readonly registered: boolean };
+}
+
+export interface AdminDeps {
+  readonly metrics: ProxyMetrics;
+  readonly readiness: () => ReadinessReport;
+}
+
+export function createAdminServer(deps: AdminDeps): Server {
+  return createServer((req, res) => {
+    handle(deps, req, res).catch(() => {
+      sendRejection(res, { code: 'internal_error' }, null);
+    });
+  });
+}
+
+async function handle(deps: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '').split('?')[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendRejection(res, { code: 'not_found' }, null);
+    return;
+  }
+  switch (path) {
+    case '/healthz':
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    case '/readyz': {
+      const report = deps.readiness();
+      sendJson(res, report.ready ? 200 : 503, report);
+      return;
+    }
+    case '/metrics': {
+      const text = await deps.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' });
+      res.end(text);
+      return;
+    }
+    default:
+      sendRejection(res, { code: 'not_found' }, null);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

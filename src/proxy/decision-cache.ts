@@ -1,0 +1,78 @@
+/**
+ * Cache of grants (contract §5.2). Only grants are kept: a denial carries a one-time ticket.
+ * The key covers every input of a decision — token hash, method, matched pattern and policy
+ * generation — so a grant for one rule can never answer for another (CVE-2021-32701).
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+
+export interface DecisionKeyParts {
+  readonly tokenHash: string;
+  readonly method: string;
+  readonly pattern: string;
+  readonly generation: number;
+}
+
+/** sha256 of the RPT, hex: the raw token is never stored, logged or used as a key. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function decisionKey(parts: DecisionKeyParts): string {
+  // JSON keeps the parts unambiguous whatever characters a pattern holds.
+  return JSON.stringify([parts.tokenHash, parts.method, parts.pattern, parts.generation]);
+}
+
+export interface DecisionCacheOptions {
+  readonly max: number;
+  /** Milliseconds on a monotonic-enough clock; injected by tests. */
+  readonly now: () => number;
+}
+
+export class DecisionCache {
+  readonly #lru: LRUCache<string, true>;
+
+  constructor(options: DecisionCacheOptions) {
+    // ttlResolution 0: the clock is read on every lookup, so an entry never outlives its RPT.
+    this.#lru = new LRUCache<string, true>({ max: options.max, ttlAutopurge: false, ttlResolution: 0, perf: { now: options.now } });
+  }
+
+  hasGrant(key: string): boolean {
+    return this.#lru.get(key) === true;
+  }
+
+  /** Stores a grant for `ttlMs`; a non-positive TTL stores nothing (the RPT is about to expire). */
+  storeGrant(key: string, ttlMs: number): void {
+    if (ttlMs > 0) this.#lru.set(key, true, { ttl: Math.floor(ttlMs) });
+  }
+
+  clear(): void {
+    this.#lru.clear();
+  }
+
+  get size(): number {
+    return this.#lru.size;
+  }
+}
+
+/**
+ * Concurrent callers with the same key share one promise: 100 identical misses make one oxd call.
+ * The entry is removed when the promise settles, so a failure is never replayed later.
+ */
+export class SingleFlight<T> {
+  readonly #inFlight = new Map<string, Promise<T>>();
+
+  run(key: string, work: () => Promise<T>): { readonly promise: Promise<T>; readonly shared: boolean } {
+    const existing = this.#inFlight.get(key);
+    if (existing !== undefined) return { promise: existing, shared: true };
+    const promise = work().finally(() => {
+      this.#inFlight.delete(key);
+    });
+    this.#inFlight.set(key, promise);
+    return { promise, shared: false };
+  }
+
+  get size(): number {
+    return this.#inFlight.size;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The decision for one request: request target + method + RPT → forward or reject. No socket
+ * work here; server.ts acts on the decision. Every reading of the path (two with a trailing
+ * slash) must be allowed, and anything not positively allowed is rejected (fail closed).
+ */
+import { canonicalizeTarget, resolveRequest } from '../policy/index.js';
+import type { Match } from '../policy/index.js';
+import type { Authorizer } from './authorize.js';
+import type { PolicyState } from './policy-state.js';
+import type { RptReading } from './request-headers.js';
+import type { Rejection } from './respond.js';
+
+/** Stable reason id of a forwarded request, for logs and metrics. */
+export type ForwardReason = 'public' | 'unprotected_allowed' | 'granted';
+
+export type Decision =
+  | {
+      readonly kind: 'forward';
+      readonly reason: ForwardReason;
+      /** Canonical path plus the query as sent: what the backend receives. */
+      readonly url: string;
+      readonly path: string;
+      readonly pattern: string | null;
+      readonly cacheHit: boolean;
+    }
+  | {
+      readonly kind: 'reject';
+      readonly rejection: Rejection;
+      /** Canonical path, or null when the target could not be canonicalised. */
+      readonly path: string | null;
+      readonly pattern: string | null;
+      readonly cacheHit: boolean;
+      /** Why, for the log line only (e.g. the oxd failure behind a 503). */
+      readonly detail: string | null;
+    };
+
+export interface EnforceContext {
+  readonly state: PolicyState;
+  /** False until the policy has been registered with oxd since boot. */
+  readonly registered: boolean;
+  readonly authorizer: Authorizer;
+  readonly retryAfterSeconds: number;
+}
+
+export interface EnforceInput {
+  readonly method: string;
+  /** `req.url` exactly as received. */
+  readonly target: string;
+  readonly rpt: RptReading;
+}
+
+type ReadingVerdict =
+  | { readonly allowed: true; readonly reason: ForwardReason; readonly pattern: string | null; readonly cacheHit: boolean }
+  | { readonly allowed: false; readonly rejection: Rejection; readonly pattern: string | null; readonly detail: string | null };
+
+export async function decide(ctx: EnforceContext, input: EnforceInput): Promise<Decision> {
+  const target = canonicalizeTarget(input.target);
+  if (!target.ok) {
+    return { kind: 'reject', rejection: { code: 'bad_path', detail: target.reason }, path: null, pattern: null, cacheHit: false, detail: target.reason };
+  }
+  const { path } = target;
+  if (input.rpt.kind === 'invalid') {
+    return { kind: 'reject', rejection: { code: 'bad_request', detail: input.rpt.detail }, path, pattern: null, cacheHit: false, detail: input.rpt.detail };
+  }
+  const rpt = input.rpt.kind === 'bearer' ? input.rpt.token : null;
+  const matches = resolveRequest(ctx.state.matcher, input.method, target);
+  let best: { readonly reason: ForwardReason; readonly pattern: string | null } | null = null;
+  let cacheHit = true;
+  for (const match of matches) {
+    const reading = await judge(ctx, match, input.method, rpt);
+    if (!reading.allowed) {
+      return { kind: 'reject', rejection: reading.rejection, path, pattern: reading.pattern, cacheHit: false, detail: reading.detail };
+    }
+    cacheHit &&= reading.cacheHit;
+    // Report the most telling reason: a grant over a public match over an unprotected pass.
+    if (best === null || rank(reading.reason) > rank(best.reason)) best = reading;
+  }
+  if (best === null) {
+    // resolveRequest always yields at least one reading; an empty answer must still not forward.
+    return { kind: 'reject', rejection: { code: 'internal_error' }, path, pattern: null, cacheHit: false, detail: 'no reading' };
+  }
+  const url = target.query === null ? path : `${path}?${target.query}`;
+  return { kind: 'forward', reason: best.reason, url, path, pattern: best.pattern, cacheHit: best.reason === 'granted' && cacheHit };
+}
+
+function rank(reason: ForwardReason): number {
+  return reason === 'granted' ? 2 : reason === 'public' ? 1 : 0;
+}
+
+async function judge(ctx: EnforceContext, match: Match, method: string, rpt: string | null): Promise<ReadingVerdict> {
+  switch (match.outcome) {
+    case 'public':
+      return { allowed: true, reason: 'public', pattern: match.pattern, cacheHit: true };
+    case 'unprotected':
+      return ctx.state.policy.unprotected === 'allow'
+        ? { allowed: true, reason: 'unprotected_allowed', pattern: null, cacheHit: true }
+        : { allowed: false, rejection: { code: 'unprotected' }, pattern: null, detail: null };
+    case 'protected': {
+      const pattern = match.pattern;
+      if (!ctx.registered) {
+        return { allowed: false, rejection: { code: 'authorization_unavailable', retryAfterSeconds: ctx.retryAfterSeconds }, pattern, detail: 'not_registered' };
+      }
+      const outcome = await ctx.authorizer.check({ rpt, method, pattern, generation: ctx.state.generation });
+      switch (outcome.kind) {
+        case 'granted':
+          return { allowed: true, reason: 'granted', pattern, cacheHit: outcome.cacheHit };
+        case 'ticket':
+          return { allowed: false, rejection: { code: 'uma_ticket', ticket: outcome.ticket, wwwAuthenticate: outcome.wwwAuthenticate }, pattern, detail: null };
+        case 'forbidden':
+          return { allowed: false, rejection: { code: 'uma_forbidden' }, pattern, detail: null };
+        case 'unavailable':
+          return { allowed: false, rejection: { code: 'authorization_unavailable', retryAfterSeconds: ctx.retryAfterSeconds }, pattern, detail: outcome.error.reason };
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The proxy's own failure domains. Each class has a stable `code`; callers switch on it, and
+ * src/proxy/respond.ts alone turns a code into an HTTP status and body.
+ */
+
+/** One problem in the serve options (flag, env or default), with the flag it concerns. */
+export interface OptionProblem {
+  readonly option: string;
+  readonly message: string;
+}
+
+/** The serve options are invalid; every problem is listed so the operator fixes them at once. */
+export class OptionsError extends Error {
+  override readonly name = 'OptionsError';
+  readonly code = 'options_invalid';
+  readonly problems: readonly OptionProblem[];
+
+  constructor(problems: readonly OptionProblem[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.option}: ${p.message}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** Why an authorization decision could not be obtained from oxd. */
+export type UnavailableReason =
+  | 'not_registered'
+  | 'breaker_open'
+  | 'oxd_unreachable'
+  | 'oxd_timeout'
+  | 'oxd_bad_response'
+  | 'oxd_error'
+  | 'registration_drift';
+
+/**
+ * oxd could not give an answer we may act on. Always fails closed: the request is answered 503
+ * and never forwarded.
+ */
+export class AuthorizationUnavailableError extends Error {
+  override readonly name = 'AuthorizationUnavailableError';
+  readonly code = 'authorization_unavailable';
+  readonly reason: UnavailableReason;
+
+  constructor(reason: UnavailableReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+export type UpstreamErrorCode = 'upstream_unreachable' | 'upstream_timeout';
+
+/** The backend could not be reached or did not answer in time (translated once, in forward.ts). */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  readonly code: UpstreamErrorCode;
+
+  constructor(code: UpstreamErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Per-request work on the traffic listener: read the RPT, decide, then either answer the
+ * rejection or prepare the request and forward it — and write one decision log line. HTTP
+ * requests and WebSocket upgrades go through the same decision, so an upgrade is enforced
+ * exactly like a GET of the same path.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { decide, type Decision, type EnforceContext } from './enforce.js';
+import type { Forwarder } from './forward.js';
+import type { Logger } from './logger.js';
+import type { ProxyMetrics } from './metrics.js';
+import { isTrustedPeer, type ServeOptions } from './options.js';
+import { framingProblem, prepareUpstreamHeaders, readRpt, requestIdOf } from './request-headers.js';
+import { sendRejection, statusOf, writeRejectionToSocket, type Rejection } from './respond.js';
+
+export interface HandlerDeps {
+  readonly options: ServeOptions;
+  readonly context: () => EnforceContext;
+  readonly forwarder: Forwarder;
+  readonly metrics: ProxyMetrics;
+  readonly logger: Logger;
+}
+
+/** What the decision log line says about one request. */
+interface LogFields {
+  requestId: string;
+  method: string;
+  path: string | null;
+  pattern: string | null;
+  outcome: string;
+  status: number;
+  cacheHit: boolean;
+  oxdMs: number;
+  upstreamMs: number | null;
+  detail: string | null;
+}
+
+export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = requestIdOf(req.headers);
+  const method = req.method ?? 'GET';
+  const framing = framingProblem(method, req.headers);
+  if (framing !== null) {
+    rejectHttp(deps, res, { requestId, method, path: null, pattern: null, rejection: { code: 'bad_request', detail: framing } });
+    return;
+  }
+  const started = performance.now();
+  const decision = await decide(deps.context(), { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
+  const fields = baseFields(decision, requestId, method, performance.now() - started);
+  if (decision.kind === 'reject') {
+    sendRejection(res, decision.rejection, requestId);
+    finish(deps, fields);
+    return;
+  }
+  prepare(deps, req, decision.url, requestId, false);
+  const forwardedAt = performance.now();
+  res.once('close', () => {
+    fields.upstreamMs = Math.round(performance.now() - forwardedAt);
+    fields.status = res.statusCode;
+    finish(deps, fields);
+  });
+  deps.forwarder.web(req, res, (err) => {
+    fields.outcome = err.code;
+    fields.detail = err.message;
+    if (!req.socket.destroyed) sendRejection(res, { code: err.code }, requestId);
+  });
+}
+
+export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const requestId = requestIdOf(req.headers);
+  const method = req.method ?? 'GET';
+  if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || method !== 'GET') {
+    const rejection: Rejection = { code: 'bad_request', detail: 'only WebSocket upgrades of GET requests are proxied' };
+    writeRejectionToSocket(socket, rejection, requestId);
+    finish(deps, { ...emptyFields(requestId, method), outcome: rejection.code, status: statusOf(rejection.code), detail: rejection.detail });
+    return;
+  }
+  const started = performance.now();
+  const decision = await decide(deps.context(), { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
+  const fields = baseFields(decision, requestId, method, performance.now() - started);
+  if (decision.kind === 'reject') {
+    writeRejectionToSocket(socket, decision.rejection, requestId);
+    finish(deps, fields);
+    return;
+  }
+  prepare(deps, req, decision.url, requestId, true);
+  fields.status = 101;
+  deps.forwarder.ws(req, socket, head, (err) => {
+    fields.outcome = err.code;
+    fields.status = statusOf(err.code);
+    writeRejectionToSocket(socket, { code: err.code }, requestId);
+  });
+  finish(deps, fields);
+}
+
+function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, upgrade: boolean): void {
+  const peerAddress = req.socket.remoteAddress ?? '';
+  prepareUpstreamHeaders(req.headers, {
+    trustedPeer: isTrustedPeer(deps.options, peerAddress),
+    peerAddress,
+    passCredentials: deps.options.passCredentials,
+    requestId,
+    upgrade,
+  });
+  // The canonical target is what was matched, so it is what the backend gets (contract §5.1).
+  req.url = url;
+}
+
+function rejectHttp(
+  deps: HandlerDeps,
+  res: ServerResponse,
+  r: { requestId: string; method: string; path: string | null; pattern: string | null; rejection: Rejection },
+): void {
+  sendRejection(res, r.rejection, r.requestId);
+  finish(deps, { ...emptyFields(r.requestId, r.method), outcome: r.rejection.code, status: statusOf(r.rejection.code) });
+}
+
+function emptyFields(requestId: string, method: string): LogFields {
+  return { requestId, method, path: null, pattern: null, outcome: '', status: 0, cacheHit: false, oxdMs: 0, upstreamMs: null, detail: null };
+}
+
+function baseFields(decision: Decision, requestId: string, method: string, decideMs: number): LogFields {
+  const askedOxd = decision.kind === 'forward' ? decision.reason === 'granted' && !decision.cacheHit : consultsOxd(decision.rejection);
+  return {
+    requestId,
+    method,
+    path: decision.path,
+    pattern: decision.pattern,
+    outcome: decision.kind === 'forward' ? decision.reason : decision.rejection.code,
+    status: decision.kind === 'forward' ? 0 : statusOf(decision.rejection.code),
+    cacheHit: decision.cacheHit,
+    oxdMs: askedOxd ? Math.round(decideMs) : 0,
+    upstreamMs: null,
+    detail: decision.kind === 'reject' ? decision.detail : null,
+  };
+}
+
+function consultsOxd(rejection: Rejection): boolean {
+  return rejection.code === 'uma_ticket' || rejection.code === 'uma_forbidden' || rejection.code === 'authorization_unavailable';
+}
+
+function finish(deps: HandlerDeps, fields: LogFields): void {
+  deps.metrics.requests.inc({ outcome: fields.outcome, pattern: fields.pattern ?? 'none' });
+  const level = fields.outcome === 'authorization_unavailable' || fields.outcome.startsWith('upstream_') ? 'warn' : 'info';
+  deps.logger[level](fields, 'request');
+}

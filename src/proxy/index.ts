@@ -1,0 +1,10 @@
+export { startProxy, BOOT_RETRY_INITIAL_MS, BOOT_RETRY_MAX_MS } from './server.js';
+export type { RunningProxy, StartProxyOptions } from './server.js';
+export { resolveServeOptions } from './options.js';
+export type { ServeOptions, ServeOptionsInput, ListenAddress, LogLevel } from './options.js';
+export { OptionsError, AuthorizationUnavailableError, UpstreamError } from './errors.js';
+export type { OptionProblem, UnavailableReason, UpstreamErrorCode } from './errors.js';
+export type { ReloadResult } from './reload.js';
+export type { Rejection, RejectionCode } from './respond.js';
+export { registerPolicy } from './protect.js';
+export type { ProtectResult } from './protect.js';

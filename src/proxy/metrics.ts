@@ -1,0 +1,68 @@
+/**
+ * Prometheus metrics on a Registry of our own (never the global one, so several proxies can run
+ * in one process). Labels are bounded: outcome ids, policy patterns or "none", oxd command
+ * names — never raw paths or tokens.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+const BREAKER_VALUE: { readonly [S in BreakerState]: number } = { closed: 0, half_open: 1, open: 2 };
+
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'umagate_requests_total',
+    help: 'Requests by outcome and matched resource pattern ("none" when nothing matched)',
+    labelNames: ['outcome', 'pattern'] as const,
+    registers: [this.registry],
+  });
+  readonly oxdCalls = new Histogram({
+    name: 'umagate_oxd_call_duration_seconds',
+    help: 'Latency of oxd calls by command and result (ok, oxd error code, or transport failure)',
+    labelNames: ['command', 'result'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly cacheLookups = new Counter({
+    name: 'umagate_decision_cache_lookups_total',
+    help: 'Decision cache lookups by result (hit or miss)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly coalescedWaits = new Counter({
+    name: 'umagate_coalesced_waits_total',
+    help: 'Requests that waited for an identical in-flight oxd check instead of making their own',
+    registers: [this.registry],
+  });
+  readonly coalescedWaitsInFlight = new Gauge({
+    name: 'umagate_coalesced_waits_in_flight',
+    help: 'Requests currently waiting for an identical in-flight oxd check',
+    registers: [this.registry],
+  });
+  readonly breakerState = new Gauge({
+    name: 'umagate_oxd_breaker_state',
+    help: 'Circuit breaker in front of oxd: 0 closed, 1 half-open, 2 open',
+    registers: [this.registry],
+  });
+  readonly oxdReachable = new Gauge({
+    name: 'umagate_oxd_reachable',
+    help: '1 when the last oxd call got an answer from oxd, else 0',
+    registers: [this.registry],
+  });
+  readonly policyReloads = new Counter({
+    name: 'umagate_policy_reloads_total',
+    help: 'Policy reloads by result (applied, unchanged, rejected, registration_failed)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly policyGeneration = new Gauge({
+    name: 'umagate_policy_generation',
+    help: 'Generation of the policy in force (1 at boot, +1 per applied reload)',
+    registers: [this.registry],
+  });
+
+  setBreakerState(state: BreakerState): void {
+    this.breakerState.set(BREAKER_VALUE[state]);
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Serve options: named defaults, then parsing, then validation collecting every problem, then a
+ * frozen ServeOptions. The CLI hands in raw strings (flags > env > defaults are resolved by
+ * commander); programmatic callers may hand in numbers and arrays.
+ */
+import { BlockList, isIP } from 'node:net';
+import { OptionsError, type OptionProblem } from './errors.js';
+
+/** Policy file read when --policy is not given. */
+export const DEFAULT_POLICY_FILE = 'policies.yaml';
+/** oxd config file read when --oxd-config is not given (contract §3). */
+export const DEFAULT_OXD_CONFIG = 'umagate.cfg';
+export const DEFAULT_LISTEN = '0.0.0.0:8080';
+export const DEFAULT_ADMIN_LISTEN = '0.0.0.0:9090';
+export const DEFAULT_PASS_CREDENTIALS = 'pass';
+/** Upper bound of a cached grant, in seconds. */
+export const DEFAULT_CACHE_TTL_SECONDS = 60;
+/** Grants kept at most (LRU beyond that). */
+export const DEFAULT_CACHE_MAX = 10_000;
+export const DEFAULT_LOG_LEVEL = 'info';
+/** How long the backend may take to answer (as oauth2-proxy's upstream timeout). */
+export const DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 30;
+/** Deadline of one oxd call, enforced by the proxy whatever the ini says. */
+export const DEFAULT_OXD_TIMEOUT_SECONDS = 5;
+/** How long SIGTERM waits for in-flight requests before cutting them. */
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ServeOptions {
+  readonly policyFile: string;
+  readonly oxdConfig: string;
+  readonly upstream: URL;
+  readonly listen: ListenAddress;
+  readonly adminListen: ListenAddress;
+  readonly passCredentials: 'pass' | 'hide';
+  readonly cacheTtlSeconds: number;
+  readonly cacheMax: number;
+  /** The CIDRs as given, for the boot log. */
+  readonly trustProxy: readonly string[];
+  readonly trustedPeers: BlockList;
+  readonly logLevel: LogLevel;
+  readonly upstreamTimeoutMs: number;
+  readonly oxdTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+}
+
+/** What callers may give; every field but `upstream` has a default. */
+export interface ServeOptionsInput {
+  readonly policy?: string | undefined;
+  readonly oxdConfig?: string | undefined;
+  readonly upstream?: string | undefined;
+  readonly listen?: string | undefined;
+  readonly adminListen?: string | undefined;
+  readonly passCredentials?: string | undefined;
+  readonly cacheTtl?: string | number | undefined;
+  readonly cacheMax?: string | number | undefined;
+  readonly trustProxy?: string | readonly string[] | undefined;
+  readonly logLevel?: string | undefined;
+  readonly upstreamTimeout?: string | number | undefined;
+  readonly oxdTimeout?: string | number | undefined;
+  readonly shutdownGrace?: string | number | undefined;
+}
+
+export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
+  const problems: OptionProblem[] = [];
+  const fail = (option: string, message: string): void => {
+    problems.push({ option, message });
+  };
+
+  const upstream = parseUpstream(input.upstream, fail);
+  const listen = parseListen('--listen', input.listen ?? DEFAULT_LISTEN, fail);
+  const adminListen = parseListen('--admin-listen', input.adminListen ?? DEFAULT_ADMIN_LISTEN, fail);
+  const passCredentials = input.passCredentials ?? DEFAULT_PASS_CREDENTIALS;
+  if (passCredentials !== 'pass' && passCredentials !== 'hide') {
+    fail('--pass-credentials', `"${passCredentials}" is not allowed: use pass or hide`);
+  }
+  const cacheTtlSeconds = parseNumber('--cache-ttl', input.cacheTtl ?? DEFAULT_CACHE_TTL_SECONDS, { min: 0, integer: false }, fail);
+  const cacheMax = parseNumber('--cache-max', input.cacheMax ?? DEFAULT_CACHE_MAX, { min: 1, integer: true }, fail);
+  const upstreamTimeout = parseNumber('--upstream-timeout', input.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT_SECONDS, { min: 0.001, integer: false }, fail);
+  const oxdTimeout = parseNumber('--oxd-timeout', input.oxdTimeout ?? DEFAULT_OXD_TIMEOUT_SECONDS, { min: 0.001, integer: false }, fail);
+  const shutdownGrace = parseNumber('--shutdown-grace', input.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, { min: 0, integer: false }, fail);
+  const logLevel = input.logLevel ?? DEFAULT_LOG_LEVEL;
+  if (!isLogLevel(logLevel)) fail('--log-level', `"${logLevel}" is not allowed: use one of ${LOG_LEVELS.join(', ')}`);
+  const { cidrs, blockList } = parseTrustProxy(input.trustProxy, fail);
+
+  if (problems.length > 0 || upstream === null || listen === null || adminListen === null || !isLogLevel(logLevel)) {
+    throw new OptionsError(problems);
+  }
+  return Object.freeze({
+    policyFile: input.policy ?? DEFAULT_POLICY_FILE,
+    oxdConfig: input.oxdConfig ?? DEFAULT_OXD_CONFIG,
+    upstream,
+    listen,
+    adminListen,
+    passCredentials: passCredentials === 'hide' ? 'hide' : 'pass',
+    cacheTtlSeconds,
+    cacheMax,
+    trustProxy: Object.freeze(cidrs),
+    trustedPeers: blockList,
+    logLevel,
+    upstreamTimeoutMs: Math.round(upstreamTimeout * 1000),
+    oxdTimeoutMs: Math.round(oxdTimeout * 1000),
+    shutdownGraceMs: Math.round(shutdownGrace * 1000),
+  });
+}
+
+type Fail = (option: string, message: string) => void;
+
+function isLogLevel(value: string): value is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
+function parseUpstream(value: string | undefined, fail: Fail): URL | null {
+  if (value === undefined || value === '') {
+    fail('--upstream', 'is required: the base URL of the backend, e.g. http://127.0.0.1:3000');
+    return null;
+  }
+  if (!URL.canParse(value)) {
+    fail('--upstream', `"${value}" is not a URL: give e.g. http://127.0.0.1:3000`);
+    return null;
+  }
+  const url = new URL(value);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    fail('--upstream', `"${value}" must use http:// or https://`);
+    return null;
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    fail('--upstream', `"${value}" may hold a path but no query, fragment or credentials`);
+    return null;
+  }
+  return url;
+}
+
+/** Accepts `host:port`, `[v6]:port`, `:port` and `port` (all interfaces). */
+export function parseListen(option: string, value: string, fail: Fail): ListenAddress | null {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):?(\d+)$/.exec(value.includes(':') ? value : `:${value}`);
+  const portText = match?.[3];
+  const host = match?.[1] ?? match?.[2];
+  const port = portText === undefined ? Number.NaN : Number(portText);
+  if (match === null || host === undefined || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    fail(option, `"${value}" is not host:port (e.g. 127.0.0.1:8080, [::1]:8080, :8080; port 0 picks a free port)`);
+    return null;
+  }
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+function parseNumber(option: string, value: string | number, rule: { min: number; integer: boolean }, fail: Fail): number {
+  const n = typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value);
+  if (!Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n))) {
+    fail(option, `"${String(value)}" is not ${rule.integer ? 'an integer' : 'a number'} >= ${rule.min}`);
+    return rule.min;
+  }
+  return n;
+}
+
+function parseTrustProxy(value: string | readonly string[] | undefined, fail: Fail): { cidrs: string[]; blockList: BlockList } {
+  const items = (typeof value === 'string' ? value.split(',') : (value ?? [])).map((s) => s.trim()).filter((s) => s !== '');
+  const blockList = new BlockList();
+  const cidrs: string[] = [];
+  for (const item of items) {
+    const [address = '', prefixText] = item.split('/');
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    const prefix = prefixText === undefined ? max : Number(prefixText);
+    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
+      fail('--trust-proxy', `"${item}" is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1/128)`);
+      continue;
+    }
+    blockList.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
+    cidrs.push(`${address}/${prefix}`);
+  }
+  return { cidrs, blockList };
+}
+
+/** Whether a peer address (as Node reports it, IPv4-mapped forms included) is a trusted proxy. */
+export function isTrustedPeer(options: Pick<ServeOptions, 'trustedPeers' | 'trustProxy'>, address: string | undefined): boolean {
+  if (address === undefined || options.trustProxy.length === 0) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped !== undefined) return options.trustedPeers.check(mapped, 'ipv4');
+  const family = isIP(address);
+  if (family === 0) return false;
+  return options.trustedPeers.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}

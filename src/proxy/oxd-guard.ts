@@ -1,0 +1,159 @@
+/**
+ * Everything around one oxd call: a deadline, a single safe retry, a circuit breaker and the
+ * latency metric. oxd transport failures (unreachable, timeout, garbage) become
+ * AuthorizationUnavailableError here, once; oxd's own error answers pass through untouched
+ * because they are answers, and they count as oxd being up.
+ */
+import { OxdError, isOxdTransportError } from '../oxd/index.js';
+import { AuthorizationUnavailableError, type UnavailableReason } from './errors.js';
+import type { BreakerState, ProxyMetrics } from './metrics.js';
+
+/** Consecutive transport failures that open the breaker. */
+export const DEFAULT_FAILURE_THRESHOLD = 3;
+/** While open, one probe call goes through this often (contract: at least every 5 s). */
+export const DEFAULT_PROBE_INTERVAL_MS = 2_000;
+
+export interface OxdGuardOptions {
+  readonly timeoutMs: number;
+  readonly failureThreshold?: number;
+  readonly probeIntervalMs?: number;
+  readonly now: () => number;
+  readonly metrics: ProxyMetrics;
+  readonly onStateChange?: (from: BreakerState, to: BreakerState) => void;
+}
+
+export interface GuardedCall {
+  /** Wire command name, for the metric label. */
+  readonly command: string;
+  /**
+   * Retry once on oxd_unreachable (connection refused or dropped before any answer), which is
+   * safe for idempotent commands. Never on a timeout: oxd may be busy, and doubling the load of
+   * an overloaded oxd makes the outage longer.
+   */
+  readonly retryUnreachable: boolean;
+}
+
+export class OxdGuard {
+  readonly #options: OxdGuardOptions;
+  readonly #threshold: number;
+  readonly #probeIntervalMs: number;
+  #state: BreakerState = 'closed';
+  #failures = 0;
+  #lastAttemptAt = Number.NEGATIVE_INFINITY;
+  #probeInFlight = false;
+  #reachable = false;
+
+  constructor(options: OxdGuardOptions) {
+    this.#options = options;
+    this.#threshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
+    this.#probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+    options.metrics.setBreakerState('closed');
+    options.metrics.oxdReachable.set(0);
+  }
+
+  get state(): BreakerState {
+    return this.#state;
+  }
+
+  /** Whether the last call got an answer from oxd (for /readyz and logs). */
+  get reachable(): boolean {
+    return this.#reachable;
+  }
+
+  /** Seconds a client should wait before retrying while oxd is unavailable. */
+  get retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(this.#probeIntervalMs / 1000));
+  }
+
+  async call<T>(spec: GuardedCall, work: () => Promise<T>): Promise<T> {
+    const probe = this.#admit();
+    try {
+      const result = await this.#attempt(spec, work).catch(async (err: unknown) => {
+        if (spec.retryUnreachable && this.#state === 'closed' && err instanceof OxdError && err.code === 'oxd_unreachable') {
+          return this.#attempt(spec, work);
+        }
+        throw err;
+      });
+      this.#succeeded();
+      return result;
+    } catch (err) {
+      if (!isOxdTransportError(err) && !(err instanceof AuthorizationUnavailableError)) {
+        this.#succeeded();
+        throw err;
+      }
+      this.#failed();
+      throw toUnavailable(err);
+    } finally {
+      if (probe) this.#probeInFlight = false;
+    }
+  }
+
+  /** Lets a call through (returns true when it is the half-open probe) or fails fast. */
+  #admit(): boolean {
+    const now = this.#options.now();
+    if (this.#state === 'closed') {
+      this.#lastAttemptAt = now;
+      return false;
+    }
+    if (!this.#probeInFlight && now - this.#lastAttemptAt >= this.#probeIntervalMs) {
+      this.#probeInFlight = true;
+      this.#lastAttemptAt = now;
+      this.#setState('half_open');
+      return true;
+    }
+    throw new AuthorizationUnavailableError('breaker_open', 'oxd is failing; calls are held back until a probe succeeds');
+  }
+
+  async #attempt<T>(spec: GuardedCall, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new OxdError('oxd_timeout', `oxd did not answer ${spec.command} within ${this.#options.timeoutMs} ms`, { command: spec.command }));
+      }, this.#options.timeoutMs);
+    });
+    let result = 'ok';
+    try {
+      return await Promise.race([work(), deadline]);
+    } catch (err) {
+      result = err instanceof OxdError ? err.code : 'error';
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      this.#options.metrics.oxdCalls.observe({ command: spec.command, result }, (performance.now() - started) / 1000);
+    }
+  }
+
+  #succeeded(): void {
+    this.#failures = 0;
+    this.#reachable = true;
+    this.#options.metrics.oxdReachable.set(1);
+    this.#setState('closed');
+  }
+
+  #failed(): void {
+    this.#failures += 1;
+    this.#reachable = false;
+    this.#options.metrics.oxdReachable.set(0);
+    if (this.#state === 'half_open' || this.#failures >= this.#threshold) this.#setState('open');
+  }
+
+  #setState(next: BreakerState): void {
+    if (next === this.#state) return;
+    const previous = this.#state;
+    this.#state = next;
+    this.#options.metrics.setBreakerState(next);
+    this.#options.onStateChange?.(previous, next);
+  }
+}
+
+function toUnavailable(err: unknown): AuthorizationUnavailableError {
+  if (err instanceof AuthorizationUnavailableError) return err;
+  let reason: UnavailableReason = 'oxd_error';
+  if (err instanceof OxdError) {
+    if (err.code === 'oxd_unreachable') reason = 'oxd_unreachable';
+    else if (err.code === 'oxd_timeout') reason = 'oxd_timeout';
+    else if (err.code === 'oxd_bad_response') reason = 'oxd_bad_response';
+  }
+  return new AuthorizationUnavailableError(reason, `oxd call failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}

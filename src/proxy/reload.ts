@@ -1,0 +1,51 @@
+/**
+ * Live policy edits (contract §5.4). The file's directory is watched, not the file: editors save
+ * by writing a temp file and renaming it over the original, which ends a watch on the old inode.
+ * Events are debounced; reloads run one at a time, and identical text (by hash) is a no-op.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+
+/** Editors emit several events per save; wait for them to settle. */
+export const RELOAD_DEBOUNCE_MS = 200;
+
+export type ReloadTrigger = 'watch' | 'signal' | 'api';
+
+export type ReloadResult =
+  | { readonly result: 'applied'; readonly generation: number; readonly registration: 'registered' | 'unchanged' }
+  | { readonly result: 'unchanged' }
+  | { readonly result: 'rejected'; readonly problems: readonly string[] }
+  | { readonly result: 'registration_failed'; readonly message: string };
+
+/**
+ * Runs tasks one at a time, in order. Reloads, boot registration and drift repair all go
+ * through one queue, so two registrations with oxd never interleave.
+ */
+export class Serial {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(task);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** Calls `onChange` (debounced) whenever the file may have changed, including rename-replace. */
+export function watchFile(file: string, onChange: () => void, onError: (err: Error) => void): { close(): void } {
+  const absolute = resolve(file);
+  const name = basename(absolute);
+  let timer: NodeJS.Timeout | undefined;
+  const watcher: FSWatcher = watch(dirname(absolute), { persistent: false }, (_event, changed) => {
+    if (changed !== null && changed !== name) return;
+    clearTimeout(timer);
+    timer = setTimeout(onChange, RELOAD_DEBOUNCE_MS);
+  });
+  watcher.on('error', onError);
+  return {
+    close() {
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
+}

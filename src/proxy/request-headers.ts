@@ -1,0 +1,124 @@
+/**
+ * Request header hygiene: what the client may not tell the backend (spoofed forwarding and
+ * method-override headers), what the proxy tells it instead (X-Forwarded-*, X-Request-Id), and
+ * how the RPT is read. Header names are compared case-insensitively with `_` read as `-`,
+ * because many backends (WSGI, PHP, Jetty) fold them that way (CVE-2020-14359, CVE-2025-64484).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { randomUUID } from 'node:crypto';
+
+/** Exact names (normalised) a client could use to make the backend see another URL or method. */
+const SPOOFABLE = new Set([
+  'forwarded',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-real-ip',
+]);
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) that must not travel past this proxy, plus `expect`:
+ * Node has already answered 100-continue to the client itself.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect']);
+
+export function normalizeHeaderName(name: string): string {
+  return name.toLowerCase().replaceAll('_', '-');
+}
+
+/** True for a header only a trusted proxy may set (every X-Forwarded-* and the SPOOFABLE set). */
+export function isForwardingHeader(name: string): boolean {
+  const normalized = normalizeHeaderName(name);
+  return normalized.startsWith('x-forwarded-') || SPOOFABLE.has(normalized);
+}
+
+export type RptReading =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'bearer'; readonly token: string }
+  | { readonly kind: 'invalid'; readonly detail: string };
+
+const BEARER = /^bearer(?:[ \t]+(.*))?$/i;
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/**
+ * Reads the RPT from the raw header list (Node keeps only the first of duplicate Authorization
+ * headers in `req.headers`, so duplicates are only visible here). Another scheme (e.g. Basic)
+ * carries no RPT: the request is treated as token-less and oxd still issues a ticket.
+ */
+export function readRpt(rawHeaders: readonly string[]): RptReading {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    const value = rawHeaders[i + 1];
+    if (name !== undefined && value !== undefined && normalizeHeaderName(name) === 'authorization') values.push(value);
+  }
+  if (values.length > 1) return { kind: 'invalid', detail: 'more than one Authorization header' };
+  const value = values[0]?.trim();
+  if (value === undefined || value === '') return { kind: 'none' };
+  const bearer = BEARER.exec(value);
+  if (bearer === null) return { kind: 'none' };
+  const token = bearer[1]?.trim();
+  if (token === undefined || token === '') return { kind: 'none' };
+  if (!TOKEN68.test(token)) return { kind: 'invalid', detail: 'the Bearer token is not a token68 value' };
+  return { kind: 'bearer', token };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The client's X-Request-Id when it is a plain id (it ends up in logs), else a fresh UUID. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const sent = headers['x-request-id'];
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+}
+
+/**
+ * Smuggling guard for http-proxy's deleteLength pass (http-party/node-http-proxy#1720): on a
+ * DELETE or OPTIONS without Content-Length it sets `content-length: 0` and drops
+ * Transfer-Encoding, yet still pipes the body, which the backend then reads as a second request.
+ * Such requests are refused before anything is forwarded. Returns a reason, or null when fine.
+ */
+export function framingProblem(method: string, headers: IncomingHttpHeaders): string | null {
+  if ((method === 'DELETE' || method === 'OPTIONS') && headers['transfer-encoding'] !== undefined && headers['content-length'] === undefined) {
+    return `${method} with a Transfer-Encoding body is not accepted`;
+  }
+  return null;
+}
+
+export interface UpstreamHeaderContext {
+  /** The peer is a trusted proxy (--trust-proxy): its forwarding headers are kept and extended. */
+  readonly trustedPeer: boolean;
+  readonly peerAddress: string;
+  readonly passCredentials: 'pass' | 'hide';
+  readonly requestId: string;
+  /** True for a WebSocket upgrade, whose Connection/Upgrade headers must reach the backend. */
+  readonly upgrade: boolean;
+}
+
+/** Rewrites `headers` in place into what the backend receives. */
+export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, ctx: UpstreamHeaderContext): void {
+  const connectionTokens = listTokens(headers.connection);
+  for (const name of Object.keys(headers)) {
+    const normalized = normalizeHeaderName(name);
+    const hopByHop = HOP_BY_HOP.has(normalized) || connectionTokens.has(normalized);
+    const keepForUpgrade = ctx.upgrade && (normalized === 'connection' || normalized === 'upgrade');
+    if ((hopByHop && !keepForUpgrade) || (!ctx.trustedPeer && isForwardingHeader(name))) {
+      Reflect.deleteProperty(headers, name);
+    }
+  }
+  if (ctx.passCredentials === 'hide') delete headers.authorization;
+  headers['x-request-id'] = ctx.requestId;
+  const priorFor = ctx.trustedPeer ? headers['x-forwarded-for'] : undefined;
+  headers['x-forwarded-for'] = typeof priorFor === 'string' && priorFor !== '' ? `${priorFor}, ${ctx.peerAddress}` : ctx.peerAddress;
+  if (!ctx.trustedPeer || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = 'http';
+  if (!ctx.trustedPeer || headers['x-forwarded-host'] === undefined) {
+    if (headers.host === undefined) delete headers['x-forwarded-host'];
+    else headers['x-forwarded-host'] = headers.host;
+  }
+}
+
+function listTokens(value: string | undefined): ReadonlySet<string> {
+  if (value === undefined) return new Set();
+  return new Set(value.split(',').map((t) => normalizeHeaderName(t.trim())).filter((t) => t !== ''));
+}

@@ -1,0 +1,190 @@
+/**
+ * One end-to-end setup per test: the dev oxd (in the protocol asked for), the echo backend, a
+ * policy file and an oxd ini in a temp dir, and the proxy itself — all real servers on port 0.
+ * Log lines are captured so tests can assert on them (and on what they must never contain).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { OxdClient } from '../../src/oxd/index.js';
+import { startDevOxd, type DevOxd, type DevOxdOptions } from '../../src/devoxd/index.js';
+import { startProxy, type RunningProxy, type StartProxyOptions } from '../../src/proxy/index.js';
+import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.js';
+
+export type Protocol = 'socket' | 'rest' | 'https-extension';
+
+export const PHOTO_VIEW = 'http://photoz.example.com/dev/actions/view';
+export const PHOTO_ALL = 'http://photoz.example.com/dev/actions/all';
+
+/** The policy most tests use: one protected path per pattern kind, public paths, default deny. */
+export const POLICY = `
+unprotected: deny
+resources:
+  - path: /photo
+    conditions:
+      - httpMethods: [GET]
+        scopes: [${PHOTO_VIEW}]
+      - httpMethods: [PUT, POST, DELETE]
+        scopes: [${PHOTO_ALL}]
+  - path: /albums/?
+    conditions:
+      - httpMethods: [GET]
+        scopes: [${PHOTO_VIEW}]
+  - path: /admin
+    conditions:
+      - httpMethods: [GET, POST]
+        scopes: [http://photoz.example.com/dev/actions/admin]
+  - path: /health
+    public: true
+    httpMethods: [GET, HEAD]
+  - path: /public/??
+    public: true
+`;
+
+export class LogCapture extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  text = '';
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    const text = chunk.toString('utf8');
+    this.text += text;
+    for (const line of text.split('\n')) {
+      if (line.trim() !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    callback();
+  }
+
+  requests(): Record<string, unknown>[] {
+    return this.lines.filter((l) => l.msg === 'request');
+  }
+}
+
+export interface Harness {
+  readonly dir: string;
+  readonly policyFile: string;
+  readonly iniFile: string;
+  readonly oxd: DevOxd;
+  readonly backend: EchoBackend;
+  readonly proxy: RunningProxy;
+  readonly logs: LogCapture;
+  /** GET/POST… through the proxy (fetch normalises paths: use `send` for hostile targets). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Sends the request target exactly as given (node:http does not normalise it). */
+  send(target: string, init?: RawInit): Promise<RawResponse>;
+  /** Turns a ticket into an RPT the way an RP would (uma_rp_get_rpt on the same oxd). */
+  rptFor(ticket: string): Promise<string>;
+  /** 401 → ticket → RPT for one method + path. */
+  obtainRpt(method: string, path: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly protocol?: Protocol;
+  readonly policy?: string;
+  readonly oxd?: DevOxdOptions;
+  readonly proxy?: Partial<StartProxyOptions>;
+  /** Wait for the boot registration (default true). */
+  readonly waitRegistered?: boolean;
+  /** Start with oxd stopped (boot-outage tests). */
+  readonly oxdDown?: boolean;
+}
+
+export function iniFor(oxd: DevOxd, protocol: Protocol): string {
+  const oxdSection =
+    protocol === 'socket'
+      ? `host = 127.0.0.1\nport = ${oxd.socketAddress?.port ?? 0}\nprotocol = socket`
+      : `host = ${protocol === 'rest' ? oxd.restUrl : oxd.httpsExtensionUrl}\nprotocol = ${protocol}`;
+  return `[oxd]\n${oxdSection}\nid =\ntimeout_ms = 2000\n\n[client]\nop_host = ${oxd.opHost}\nauthorization_redirect_uri = https://rp.example.org/callback\nscope = openid,uma_protection\n`;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const protocol = options.protocol ?? 'rest';
+  const dir = await mkdtemp(join(tmpdir(), 'umagate-proxy-'));
+  const oxd = await startDevOxd({ ...(protocol === 'https-extension' ? { httpsExtensionPort: 0 } : {}), ...options.oxd });
+  const backend = await startEchoBackend();
+  const policyFile = join(dir, 'policies.yaml');
+  const iniFile = join(dir, 'umagate.cfg');
+  await writeFile(policyFile, options.policy ?? POLICY);
+  await writeFile(iniFile, iniFor(oxd, protocol));
+  if (options.oxdDown === true) await oxd.stop();
+  const logs = new LogCapture();
+  const proxy = await startProxy({
+    policy: policyFile,
+    oxdConfig: iniFile,
+    upstream: backend.url,
+    listen: '127.0.0.1:0',
+    adminListen: '127.0.0.1:0',
+    logLevel: 'debug',
+    logDestination: logs,
+    ...options.proxy,
+  });
+  if (options.waitRegistered ?? true) await proxy.registered;
+  let rpClient: OxdClient | null = null;
+  const harness: Harness = {
+    dir,
+    policyFile,
+    iniFile,
+    oxd,
+    backend,
+    proxy,
+    logs,
+    fetch: (path, init) => fetch(`${proxy.url}${path}`, init),
+    send: (target, init) => send(proxy.url, target, init),
+    async rptFor(ticket) {
+      rpClient ??= await OxdClient.fromConfigFile(iniFile);
+      const result = await rpClient.umaRpGetRpt(ticket);
+      if (!('access_token' in result)) throw new Error('need_info where an RPT was expected');
+      return result.access_token;
+    },
+    async obtainRpt(method, path) {
+      const denied = await harness.fetch(path, { method });
+      const body = (await denied.json()) as { ticket?: string };
+      if (denied.status !== 401 || body.ticket === undefined) throw new Error(`expected 401 with a ticket, got ${denied.status}`);
+      return harness.rptFor(body.ticket);
+    },
+    async close() {
+      await proxy.close();
+      await rpClient?.close();
+      await backend.close();
+      await oxd.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+export function bearer(rpt: string): { authorization: string } {
+  return { authorization: `Bearer ${rpt}` };
+}
+
+export interface RawInit {
+  readonly method?: string;
+  readonly headers?: OutgoingHttpHeaders;
+  readonly body?: string;
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+  json(): { code?: string; message?: string; ticket?: string };
+}
+
+export function send(base: string, target: string, init: RawInit = {}): Promise<RawResponse> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, method: init.method ?? 'GET', path: target, headers: init.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) as { code?: string } });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}

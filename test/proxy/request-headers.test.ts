@@ -1,0 +1,89 @@
+/** Header hygiene units: RPT reading, spoofed-header stripping, X-Forwarded-*, hop-by-hop. */
+import type { IncomingHttpHeaders } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { framingProblem, isForwardingHeader, prepareUpstreamHeaders, readRpt } from '../../src/proxy/request-headers.js';
+
+describe('readRpt', () => {
+  it.each([
+    { raw: [], expected: { kind: 'none' } },
+    { raw: ['Authorization', 'Bearer abc.def-ghi'], expected: { kind: 'bearer', token: 'abc.def-ghi' } },
+    { raw: ['authorization', 'bearer abc'], expected: { kind: 'bearer', token: 'abc' } },
+    { raw: ['Authorization', 'Basic dXNlcjpw'], expected: { kind: 'none' } },
+    { raw: ['Authorization', 'Bearer'], expected: { kind: 'none' } },
+    { raw: ['Authorization', 'Bearer a b'], expected: { kind: 'invalid', detail: expect.any(String) as string } },
+    { raw: ['Authorization', 'Bearer a', 'AUTHORIZATION', 'Bearer b'], expected: { kind: 'invalid', detail: 'more than one Authorization header' } },
+  ])('$raw → $expected.kind', ({ raw, expected }) => {
+    expect(readRpt(raw)).toEqual(expected);
+  });
+});
+
+describe('isForwardingHeader', () => {
+  it.each(['X-Forwarded-For', 'x_forwarded_host', 'X-FORWARDED_PROTO', 'Forwarded', 'X-Original-URL', 'x_rewrite_url', 'X-HTTP-Method-Override', 'X_HTTP_METHOD', 'x-method-override'])(
+    '%s is only kept from trusted proxies',
+    (name) => {
+      expect(isForwardingHeader(name)).toBe(true);
+    },
+  );
+  it.each(['Authorization', 'X-Request-Id', 'Content-Type'])('%s passes', (name) => {
+    expect(isForwardingHeader(name)).toBe(false);
+  });
+});
+
+describe('prepareUpstreamHeaders', () => {
+  const base = { peerAddress: '10.1.2.3', passCredentials: 'pass' as const, requestId: 'rid', upgrade: false };
+
+  it('drops spoofed headers from an untrusted peer and sets its own X-Forwarded-*', () => {
+    const headers: IncomingHttpHeaders = {
+      host: 'gw.example',
+      'x-forwarded-for': '1.1.1.1',
+      x_forwarded_host: 'evil',
+      'x-original-url': '/admin',
+      'x-http-method-override': 'DELETE',
+      connection: 'keep-alive, x-custom',
+      'x-custom': 'hop',
+      'keep-alive': 'timeout=5',
+      authorization: 'Bearer t',
+    };
+    prepareUpstreamHeaders(headers, { ...base, trustedPeer: false });
+    expect(headers).toEqual({
+      host: 'gw.example',
+      authorization: 'Bearer t',
+      'x-request-id': 'rid',
+      'x-forwarded-for': '10.1.2.3',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'gw.example',
+    });
+  });
+
+  it('keeps and extends the forwarding headers of a trusted peer', () => {
+    const headers: IncomingHttpHeaders = { host: 'gw', 'x-forwarded-for': '1.1.1.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'public.example' };
+    prepareUpstreamHeaders(headers, { ...base, trustedPeer: true });
+    expect(headers['x-forwarded-for']).toBe('1.1.1.1, 10.1.2.3');
+    expect(headers['x-forwarded-proto']).toBe('https');
+    expect(headers['x-forwarded-host']).toBe('public.example');
+  });
+
+  it('hide strips Authorization', () => {
+    const headers: IncomingHttpHeaders = { authorization: 'Bearer t' };
+    prepareUpstreamHeaders(headers, { ...base, trustedPeer: false, passCredentials: 'hide' });
+    expect(headers.authorization).toBeUndefined();
+  });
+
+  it('keeps Connection/Upgrade for a WebSocket upgrade', () => {
+    const headers: IncomingHttpHeaders = { connection: 'Upgrade', upgrade: 'websocket' };
+    prepareUpstreamHeaders(headers, { ...base, trustedPeer: false, upgrade: true });
+    expect(headers.connection).toBe('Upgrade');
+    expect(headers.upgrade).toBe('websocket');
+  });
+});
+
+describe('framingProblem (node-http-proxy#1720)', () => {
+  it.each([
+    { method: 'DELETE', headers: { 'transfer-encoding': 'chunked' }, bad: true },
+    { method: 'OPTIONS', headers: { 'transfer-encoding': 'chunked' }, bad: true },
+    { method: 'DELETE', headers: {}, bad: false },
+    { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, bad: false },
+  ])('$method $headers → rejected: $bad', ({ method, headers, bad }) => {
+    expect(framingProblem(method, headers) !== null).toBe(bad);
+  });
+});

@@ -16,10 +16,14 @@ export interface DispatcherOptions {
   readonly faults: FaultTable;
   readonly protect: Readonly<Record<Protocol, boolean>>;
   readonly claimsRequiredFor: ReadonlySet<string>;
+  /** Entries `calls` keeps (the most recent); counts stay exact beyond it. */
+  readonly callLogLimit: number;
 }
 
 export class Dispatcher {
+  /** The most recent calls, oldest first, at most `callLogLimit` of them. */
   readonly calls: DevOxdCall[] = [];
+  readonly #counts = new Map<string, number>();
   readonly #options: DispatcherOptions;
   readonly #contexts: Readonly<Record<3 | 4, OperationContext>>;
 
@@ -31,8 +35,17 @@ export class Dispatcher {
 
   /** Logs the call and returns the fault to inject, if a rule matches. */
   receive(protocol: Protocol, command: string, params: unknown): DevOxdFault | undefined {
-    this.calls.push({ protocol, command: command.toLowerCase(), params: isJsonObject(params) ? params : {} });
+    const name = command.toLowerCase();
+    this.#counts.set(name, (this.#counts.get(name) ?? 0) + 1);
+    this.calls.push({ protocol, command: name, params: isJsonObject(params) ? params : {} });
+    // A benchmark sends millions of calls; V8 shifts a large array in O(1) (it trims the front).
+    if (this.calls.length > this.#options.callLogLimit) this.calls.shift();
     return this.#options.faults.take(command);
+  }
+
+  /** Calls of one wire command since start, whether or not `calls` still holds them. */
+  count(command: string): number {
+    return this.#counts.get(command.toLowerCase()) ?? 0;
   }
 
   run(protocol: Protocol, command: string, params: unknown, authorization?: string): Outcome {

@@ -7,9 +7,9 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createServer as createHttps } from 'node:https';
 import type { Dispatcher } from './dispatcher.js';
 import { injectedFailure } from './failures.js';
-import { isJsonObject, type JsonValue } from './json.js';
+import { isJsonObject, jsonCopy, type JsonValue } from './json.js';
 import { commandSpec } from './operations.js';
-import { fail, type Outcome } from './outcome.js';
+import { fail, ok, type Outcome } from './outcome.js';
 import { envelope, extensionReply, restReply, type HttpReply } from './render.js';
 import type { DevOxdFault } from './types.js';
 
@@ -139,6 +139,9 @@ async function applyFault(flavour: HttpFlavour, res: ServerResponse, fault: DevO
       send(res, { status: fault.status ?? base.status, body: base.body });
       return;
     }
+    case 'answer':
+      send(res, rendered(flavour, ok(jsonCopy(fault.data))));
+      return;
   }
 }
 

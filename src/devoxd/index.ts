@@ -19,9 +19,16 @@ export { DEV_USER } from './authorization-server.js';
 export const DEFAULT_DEV_OP_HOST = 'https://op.dev-oxd.test';
 export const DEFAULT_RPT_LIFETIME_SECONDS = 3600;
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
+/** Calls kept in `calls`: enough for any test's assertions, bounded for long benchmarks. */
+export const DEFAULT_CALL_LOG_LIMIT = 10_000;
 
 function checkPositive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`"${name}" option must be a positive number of seconds`);
+  return value;
+}
+
+function checkCallLogLimit(value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError('"callLogLimit" option must be a positive integer');
   return value;
 }
 
@@ -46,6 +53,7 @@ export async function startDevOxd(options: DevOxdOptions = {}): Promise<DevOxd> 
       rest: options.protectCommands?.rest ?? true,
     },
     claimsRequiredFor: new Set(options.claimsRequiredFor ?? []),
+    callLogLimit: checkCallLogLimit(options.callLogLimit ?? DEFAULT_CALL_LOG_LIMIT),
   });
   const listener = (port: number | null | undefined, create: () => Server): Listener | null =>
     port === null || port === undefined ? null : new Listener(create(), host, port);
@@ -77,7 +85,7 @@ export async function startDevOxd(options: DevOxdOptions = {}): Promise<DevOxd> 
     opHost,
     faults,
     calls: dispatcher.calls,
-    count: (command) => dispatcher.calls.filter((call) => call.command === command.toLowerCase()).length,
+    count: (command) => dispatcher.count(command),
     expireTokens: () => {
       as.expireAll();
     },

@@ -8,6 +8,11 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A JSON copy of a caller's object (values JSON cannot hold are dropped, as on the wire). */
+export function jsonCopy(value: Readonly<Record<string, unknown>>): JsonObject {
+  return JSON.parse(JSON.stringify(value)) as JsonObject;
+}
+
 /**
  * oxd 4.x writes its replies with a mapper that omits nulls, oxd 3.x writes every null. Replies are
  * built once with the 3.x nulls and stripped here for 4.x.

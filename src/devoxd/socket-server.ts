@@ -8,8 +8,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from './dispatcher.js';
 import { GENERIC_INTERNAL_ERROR, injectedFailure } from './failures.js';
-import { isJsonObject } from './json.js';
-import { fail, type Outcome } from './outcome.js';
+import { isJsonObject, jsonCopy } from './json.js';
+import { fail, ok, type Outcome } from './outcome.js';
 import { envelope } from './render.js';
 import type { DevOxdFault } from './types.js';
 
@@ -99,6 +99,9 @@ async function applyFault(socket: Socket, fault: DevOxdFault, run: () => Outcome
     }
     case 'error':
       reply(socket, fail(injectedFailure(fault.code, fault.description, fault.status)));
+      return;
+    case 'answer':
+      reply(socket, ok(jsonCopy(fault.data)));
       return;
   }
 }

@@ -15,7 +15,13 @@ export type DevOxdFault =
   /** Start a well-formed response, then close the connection half-way through it. */
   | { readonly kind: 'drop_mid_frame' }
   /** Answer oxd's error envelope (per protocol) with this code; `status` for the HTTP protocols. */
-  | { readonly kind: 'error'; readonly code: string; readonly description?: string; readonly status?: number };
+  | { readonly kind: 'error'; readonly code: string; readonly description?: string; readonly status?: number }
+  /**
+   * Answer this `data` as the command's success, in the protocol's success shape (3.x
+   * `{status:"ok",data}` keeping nulls, 4.x the bare body with nulls dropped, HTTP 200), without
+   * running the command: for answers the dev AS never gives, such as a denial without a ticket.
+   */
+  | { readonly kind: 'answer'; readonly data: Readonly<Record<string, unknown>> };
 
 export interface FaultRule {
   /** Wire command name (snake_case), or '*' for every command. */
@@ -51,6 +57,8 @@ export interface DevOxdOptions {
   readonly claimsRequiredFor?: readonly string[];
   /** Serve the HTTP protocols over TLS with this key and certificate (PEM). Default plain HTTP. */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /** How many of the most recent calls `calls` keeps (default 10 000); `count()` stays exact. */
+  readonly callLogLimit?: number;
   /** Clock in milliseconds since the epoch (tests inject fake time). Default Date.now. */
   readonly now?: () => number;
   readonly logger?: OxdLogger;
@@ -74,9 +82,12 @@ export interface DevOxd {
   readonly httpsExtensionUrl: string | null;
   readonly opHost: string;
   readonly faults: DevOxdFaults;
-  /** Every command received, in order (for assertions such as "oxd saw exactly one check"). */
+  /**
+   * The most recent commands received, oldest first: at most `callLogLimit` of them, so that a
+   * long benchmark does not grow the dev oxd without bound. A live view: it changes as calls come.
+   */
   readonly calls: readonly DevOxdCall[];
-  /** Number of calls of one wire command. */
+  /** Exact number of calls of one wire command since start (not bounded like `calls`). */
   count(command: string): number;
   /** Makes every protection token and RPT issued so far expire now. */
   expireTokens(): void;

@@ -65,6 +65,17 @@ describe('socket faults', () => {
     expect(await wire.call('get_rp', { oxd_id: 'x' })).toEqual({ status: 'error', data: { error: 'internal_error', error_description: 'boom', details: null } });
   });
 
+  it('answer replies the given data as a success envelope, nulls kept, without running the command', async () => {
+    const oxd = await devOxd();
+    const data = { access: 'denied', ticket: null, 'www-authenticate_header': null };
+    oxd.faults.add({ command: 'uma_rs_check_access', fault: { kind: 'answer', data }, times: 1 });
+    const wire = await openSocket(oxd);
+    // Unknown oxd_id: run for real, the command would fail with invalid_oxd_id.
+    const params = { oxd_id: 'unknown', rpt: '', path: '/photo', http_method: 'GET' };
+    expect(await wire.call('uma_rs_check_access', params)).toEqual({ status: 'ok', data });
+    expect(await wire.call('uma_rs_check_access', params)).toMatchObject({ status: 'error', data: { error: 'invalid_oxd_id' } });
+  });
+
   it('delay answers normally after the delay', async () => {
     const oxd = await devOxd();
     oxd.faults.add({ command: 'get_rp', fault: { kind: 'delay', ms: 30 } });
@@ -128,6 +139,16 @@ describe.each(['rest', 'https-extension'] as const)('HTTP faults on %s', (flavou
         ? { error: 'internal_error', error_description: 'Fault injected by the dev oxd.' }
         : { status: 'error', data: { error: 'internal_error', error_description: 'Fault injected by the dev oxd.', details: null } },
     );
+  });
+
+  it('answer replies the given data as the protocol\'s success (4.x drops nulls), without running the command', async () => {
+    const oxd = await devOxd();
+    const data = { access: 'denied', ticket: null, 'www-authenticate_header': null };
+    oxd.faults.add({ command: 'uma_rs_check_access', fault: { kind: 'answer', data } });
+    // No token and an unknown oxd_id: run for real, the command would be refused.
+    const reply = await post(baseOf(oxd), '/uma-rs-check-access', { oxd_id: 'unknown', rpt: '', path: '/photo', http_method: 'GET' });
+    expect(reply.status).toBe(200);
+    expect(reply.json).toEqual(flavour === 'rest' ? { access: 'denied' } : { status: 'ok', data });
   });
 
   it('delay answers normally after the delay', async () => {

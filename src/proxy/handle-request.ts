@@ -44,9 +44,7 @@ export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: S
     rejectHttp(deps, res, { requestId, method, path: null, pattern: null, rejection: { code: 'bad_request', detail: framing } });
     return;
   }
-  const started = performance.now();
-  const decision = await decide(deps.context(), { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
-  const fields = baseFields(decision, requestId, method, performance.now() - started);
+  const { decision, fields } = await timedDecision(deps, req, requestId, method);
   if (decision.kind === 'reject') {
     sendRejection(res, decision.rejection, requestId);
     finish(deps, fields);
@@ -75,9 +73,7 @@ export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, soc
     finish(deps, { ...emptyFields(requestId, method), outcome: rejection.code, status: statusOf(rejection.code), detail: rejection.detail });
     return;
   }
-  const started = performance.now();
-  const decision = await decide(deps.context(), { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
-  const fields = baseFields(decision, requestId, method, performance.now() - started);
+  const { decision, fields } = await timedDecision(deps, req, requestId, method);
   if (decision.kind === 'reject') {
     writeRejectionToSocket(socket, decision.rejection, requestId);
     finish(deps, fields);
@@ -91,6 +87,13 @@ export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, soc
     writeRejectionToSocket(socket, { code: err.code }, requestId);
   });
   finish(deps, fields);
+}
+
+/** The decision for a request, and the log fields it starts (timed: oxd's share of the work). */
+async function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): Promise<{ decision: Decision; fields: LogFields }> {
+  const started = performance.now();
+  const decision = await decide(deps.context(), { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
+  return { decision, fields: baseFields(decision, requestId, method, performance.now() - started) };
 }
 
 function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, upgrade: boolean): void {

@@ -3,6 +3,10 @@
  * latency metric. oxd transport failures (unreachable, timeout, garbage) become
  * AuthorizationUnavailableError here, once; oxd's own error answers pass through untouched
  * because they are answers, and they count as oxd being up.
+ *
+ * While the breaker is open, a background probe (a timer, not client traffic) asks oxd every
+ * probe interval, so service resumes within one interval of oxd's return even when no request
+ * arrives to probe with (contract §5).
  */
 import { OxdError, isOxdTransportError } from '../oxd/index.js';
 import { AuthorizationUnavailableError, type UnavailableReason } from './errors.js';
@@ -13,6 +17,13 @@ export const DEFAULT_FAILURE_THRESHOLD = 3;
 /** While open, one probe call goes through this often (contract: at least every 5 s). */
 export const DEFAULT_PROBE_INTERVAL_MS = 2_000;
 
+/** One cheap, side-effect-free oxd call for the background probe (see oxd-probe.ts). */
+export interface ProbeCall {
+  /** Wire command name, for the metric label. */
+  readonly command: string;
+  readonly run: () => Promise<unknown>;
+}
+
 export interface OxdGuardOptions {
   readonly timeoutMs: number;
   readonly failureThreshold?: number;
@@ -20,6 +31,11 @@ export interface OxdGuardOptions {
   readonly now: () => number;
   readonly metrics: ProxyMetrics;
   readonly onStateChange?: (from: BreakerState, to: BreakerState) => void;
+  /**
+   * What the background probe sends while the breaker is open, or null when there is nothing to
+   * probe with yet (it is asked again an interval later). Without it, only calls probe.
+   */
+  readonly probe?: () => ProbeCall | null;
 }
 
 export interface GuardedCall {
@@ -42,6 +58,8 @@ export class OxdGuard {
   #lastAttemptAt = Number.NEGATIVE_INFINITY;
   #probeInFlight = false;
   #reachable = false;
+  #probeTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   constructor(options: OxdGuardOptions) {
     this.#options = options;
@@ -66,7 +84,16 @@ export class OxdGuard {
   }
 
   async call<T>(spec: GuardedCall, work: () => Promise<T>): Promise<T> {
-    const probe = this.#admit();
+    return this.#run(spec, work, this.#admit());
+  }
+
+  /** Stops the background probe for good (the proxy is shutting down). */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#probeTimer);
+  }
+
+  async #run<T>(spec: GuardedCall, work: () => Promise<T>, probe: boolean): Promise<T> {
     try {
       const result = await this.#attempt(spec, work).catch(async (err: unknown) => {
         if (spec.retryUnreachable && this.#state === 'closed' && err instanceof OxdError && err.code === 'oxd_unreachable') {
@@ -96,12 +123,40 @@ export class OxdGuard {
       return false;
     }
     if (!this.#probeInFlight && now - this.#lastAttemptAt >= this.#probeIntervalMs) {
-      this.#probeInFlight = true;
-      this.#lastAttemptAt = now;
-      this.#setState('half_open');
+      this.#startProbe(now);
       return true;
     }
     throw new AuthorizationUnavailableError('breaker_open', 'oxd is failing; calls are held back until a probe succeeds');
+  }
+
+  #startProbe(now: number): void {
+    this.#probeInFlight = true;
+    this.#lastAttemptAt = now;
+    this.#setState('half_open');
+  }
+
+  #scheduleProbe(): void {
+    if (this.#options.probe === undefined || this.#stopped) return;
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = setTimeout(() => {
+      this.#backgroundProbe();
+    }, this.#probeIntervalMs);
+    // An outage must never keep a stopping process alive.
+    this.#probeTimer.unref();
+  }
+
+  #backgroundProbe(): void {
+    // A call's own probe is under way: its failure re-opens the breaker, which schedules again.
+    if (this.#state !== 'open' || this.#probeInFlight) return;
+    const probe = this.#options.probe?.() ?? null;
+    if (probe === null) {
+      this.#scheduleProbe();
+      return;
+    }
+    this.#startProbe(this.#options.now());
+    // One attempt: the next one comes an interval later anyway. A failure re-opens the breaker
+    // (scheduling the next probe) and is already counted; there is no caller to tell.
+    this.#run({ command: probe.command, retryUnreachable: false }, probe.run, true).catch(() => undefined);
   }
 
   async #attempt<T>(spec: GuardedCall, work: () => Promise<T>): Promise<T> {
@@ -142,6 +197,8 @@ export class OxdGuard {
     if (next === this.#state) return;
     const previous = this.#state;
     this.#state = next;
+    if (next === 'open') this.#scheduleProbe();
+    else if (next === 'closed') clearTimeout(this.#probeTimer);
     this.#options.metrics.setBreakerState(next);
     this.#options.onStateChange?.(previous, next);
   }

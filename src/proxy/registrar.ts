@@ -56,16 +56,18 @@ export class Registrar {
 
   /**
    * After oxd reported drift (it no longer knows a registered pattern, or the whole site, as
-   * after a restart with empty storage): registers again unconditionally.
+   * after a restart with empty storage): registers again unconditionally. oxd's own answer to
+   * uma_rs_protect tells whether the site is gone too — asking get_rp first would not work on the
+   * https-extension, which has none.
    */
   async repair(policy: Policy): Promise<void> {
     try {
-      await this.#call('get_rp', () => this.#options.client.getRp());
+      await this.#protect(policy);
     } catch (err) {
       if (!(err instanceof OxdError) || err.code !== 'invalid_oxd_id') throw err;
       await this.#registerSite(true);
+      await this.#protect(policy);
     }
-    await this.#protect(policy);
   }
 
   /**
@@ -87,16 +89,24 @@ export class Registrar {
   }
 
   async #holds(policy: Policy): Promise<boolean> {
+    // The client answers get_rp itself on the https-extension; through the guard, that made-up
+    // answer would count as oxd being reachable.
+    if (this.#options.client.protocol === 'https-extension') return this.#recorded(policy);
     let node: RpInfo['node'];
     try {
       node = (await this.#call('get_rp', () => this.#options.client.getRp())).node;
     } catch (err) {
+      // oxd before 3.1.4 has no get_rp: fall back to the record, as on the https-extension.
       if (!(err instanceof OxdError) || (err.code !== 'unsupported_operation' && err.code !== 'invalid_request')) throw err;
-      return (await this.#readRecord())?.registrationHash === policy.registrationHash;
+      return this.#recorded(policy);
     }
     const stored = node.uma_protected_resources;
-    if (!Array.isArray(stored)) return (await this.#readRecord())?.registrationHash === policy.registrationHash;
+    if (!Array.isArray(stored)) return this.#recorded(policy);
     return sameMultiset(stored.map(storedEntryKey), expectedEntryKeys(policy.registration));
+  }
+
+  async #recorded(policy: Policy): Promise<boolean> {
+    return (await this.#readRecord())?.registrationHash === policy.registrationHash;
   }
 
   #call<T>(command: string, work: () => Promise<T>): Promise<T> {

@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ListenAddress, type ServeOptions, type ServeOptionsInput } from './options.js';
 import { OxdGuard } from './oxd-guard.js';
+import { oxdProbe } from './oxd-probe.js';
 import { compileState, type PolicyState } from './policy-state.js';
 import { Registrar, recordFileFor } from './registrar.js';
 import { Serial, watchFile, type ReloadResult, type ReloadTrigger } from './reload.js';
@@ -111,6 +112,7 @@ class ProxyRuntime {
       timeoutMs: options.oxdTimeoutMs,
       now: () => performance.now(),
       metrics: this.#metrics,
+      probe: oxdProbe(client),
       ...(input.breaker?.failureThreshold === undefined ? {} : { failureThreshold: input.breaker.failureThreshold }),
       ...(input.breaker?.probeIntervalMs === undefined ? {} : { probeIntervalMs: input.breaker.probeIntervalMs }),
       onStateChange: (from, to) => {
@@ -303,6 +305,7 @@ class ProxyRuntime {
     this.#closing = true;
     clearTimeout(this.#bootTimer);
     clearTimeout(this.#reloadRetry);
+    this.#guard.stop();
     this.#watcher?.close();
     const closed = once(this.#server, 'close');
     this.#server.close();

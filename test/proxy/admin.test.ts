@@ -1,5 +1,6 @@
 /** The admin listener, the bounded metric labels, and draining shutdown. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { startGatedBackend } from './gated-backend.js';
 import { bearer, startHarness, type Harness } from './harness.js';
 
 let h: Harness | null = null;
@@ -37,11 +38,15 @@ describe('admin listener', () => {
 
 describe('shutdown', () => {
   it('drains an in-flight request before closing', async () => {
-    h = await startHarness();
-    h.backend.setDelay(300);
+    const backend = await startGatedBackend();
+    onTestFinished(() => backend.close());
+    h = await startHarness({ proxy: { upstream: backend.url } });
+    const held = backend.hold();
     const pending = h.fetch('/health');
-    await new Promise((r) => setTimeout(r, 100));
+    // Closing starts only once the request has provably reached the backend.
+    await held.arrived;
     const closing = h.proxy.close();
+    held.release();
     const res = await pending;
     expect(res.status).toBe(200);
     await closing;

@@ -5,19 +5,14 @@
  * again. umagate keys grants by token hash + method + matched pattern + policy generation: an
  * RPT granted for GET /photo is checked afresh (and denied) for /admin or for POST /photo.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, startHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { bearer, useFileHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const harness = useFileHarness();
 
 describe('a cached grant answers only for its own pattern and method', () => {
   it('GET /photo granted and cached; GET /admin and POST /photo with the same RPT are denied', async () => {
+    const h = harness();
     const rpt = await h.obtainRpt('GET', '/photo');
     expect((await h.fetch('/photo', { headers: bearer(rpt) })).status).toBe(200);
     expect((await h.fetch('/photo', { headers: bearer(rpt) })).status).toBe(200); // from cache

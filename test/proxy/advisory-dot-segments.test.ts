@@ -5,25 +5,16 @@
  * treats them as dots; http-proxy-middleware#1168) and overlong UTF-8 (`%c0%ae`) hide the same
  * trick. umagate refuses every such target with 400 before matching; nothing is forwarded.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { describe, it } from 'vitest';
+import { expectRefused, useFileHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const harness = useFileHarness();
 
 describe('dot segments never reach matching or the backend', () => {
   it.each(['/public/../admin', '/public/./../admin', '/public/%2e%2e/admin', '/public/%2E%2e/admin', '/public/.%2e/admin', '/public/%c0%ae%c0%ae/admin', '/health/..', '/public/x/.'])(
     '%s → 400 bad_path',
     async (target) => {
-      const res = await h.send(target);
-      expect(res.status).toBe(400);
-      expect(res.json().code).toBe('bad_path');
-      expect(h.backend.seen).toHaveLength(0);
+      await expectRefused(harness(), target, 400, 'bad_path');
     },
   );
 });

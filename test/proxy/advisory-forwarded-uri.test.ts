@@ -6,27 +6,23 @@
  * another resource than the one authorised. umagate decides on the request-target only and
  * strips these headers before the backend unless the peer is a trusted proxy.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useFileHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const harness = useFileHarness();
 
 const HINTS = { 'X-Forwarded-Uri': '/health', 'X-Original-URL': '/health', 'X-Rewrite-URL': '/health', 'X-Forwarded-Path': '/health' };
 
 describe('client-sent URI hints', () => {
   it('never select the rule: GET /admin with hints at a public path is still 401', async () => {
+    const h = harness();
     const res = await h.send('/admin', { headers: HINTS });
     expect(res.status).toBe(401);
     expect(h.backend.seen).toHaveLength(0);
   });
 
   it('never reach the backend: a public request arrives without them', async () => {
+    const h = harness();
     const res = await h.send('/health', { headers: { 'X-Original-URL': '/admin', 'X-Rewrite-URL': '/admin', 'X-Forwarded-Uri': '/admin' } });
     expect(res.status).toBe(200);
     const seen = h.backend.seen.at(-1)!;

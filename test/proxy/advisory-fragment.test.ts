@@ -5,22 +5,13 @@
  * served /admin. umagate rejects any `#` (raw or after decoding `%23` would be a literal, which
  * is fine) with 400.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { describe, it } from 'vitest';
+import { expectRefused, useFileHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const harness = useFileHarness();
 
 describe('fragments', () => {
   it.each(['/admin#/public/x', '/public/x#', '/admin?x=1#/public'])('%s → 400 bad_path, nothing forwarded', async (target) => {
-    const res = await h.send(target);
-    expect(res.status).toBe(400);
-    expect(res.json().code).toBe('bad_path');
-    expect(h.backend.seen).toHaveLength(0);
+    await expectRefused(harness(), target, 400, 'bad_path');
   });
 });

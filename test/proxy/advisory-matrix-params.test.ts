@@ -5,8 +5,8 @@
  * umagate strips `;` parameters for matching (so `/admin;x=1` IS /admin and is protected) and
  * requires both readings of a trailing slash to be allowed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { expectRefused, useFileHarness } from './harness.js';
 
 const POLICY = `
 unprotected: deny
@@ -19,28 +19,19 @@ resources:
     public: true
 `;
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ policy: POLICY });
-});
-afterAll(async () => {
-  await h.close();
-});
+const harness = useFileHarness({ policy: POLICY });
 
 describe('matrix parameters and trailing slashes cannot dodge a protected resource', () => {
   it.each(['/admin;x=1', '/admin;', '/ADMIN;jsessionid=abc', '/admin/'])('%s is treated as /admin: 401, not public', async (target) => {
-    const res = await h.send(target);
-    expect(res.status).toBe(401);
-    expect(h.backend.seen).toHaveLength(0);
+    await expectRefused(harness(), target, 401, 'uma_ticket');
   });
 
   it.each(['/x;/../admin', '/public/..;/admin', '/a/;x=1/b'])('%s → 400 (a segment that is empty or a dot segment after stripping)', async (target) => {
-    const res = await h.send(target);
-    expect(res.status).toBe(400);
-    expect(h.backend.seen).toHaveLength(0);
+    await expectRefused(harness(), target, 400, 'bad_path');
   });
 
   it('a public path with a trailing slash is forwarded when both readings are public', async () => {
+    const h = harness();
     const res = await h.send('/docs/');
     expect(res.status).toBe(200);
     expect(h.backend.seen.at(-1)?.url).toBe('/docs/');

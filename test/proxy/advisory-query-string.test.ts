@@ -4,25 +4,18 @@
  * backend served /admin. umagate matches the canonical path only; the query is forwarded as
  * sent but never consulted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { expectRefused, useFileHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const harness = useFileHarness();
 
 describe('the query never selects a rule', () => {
   it.each(['/admin?/public/x', '/admin?path=/health', '/admin?/health'])('%s is judged as /admin (401)', async (target) => {
-    const res = await h.send(target);
-    expect(res.status).toBe(401);
-    expect(h.backend.seen).toHaveLength(0);
+    await expectRefused(harness(), target, 401, 'uma_ticket');
   });
 
   it('a public path keeps its query verbatim upstream', async () => {
+    const h = harness();
     const res = await h.send('/health?next=/admin&x=%2F');
     expect(res.status).toBe(200);
     expect(h.backend.seen.at(-1)?.url).toBe('/health?next=/admin&x=%2F');

@@ -44,11 +44,14 @@ describe('decision cache (contract §5.2)', () => {
   });
 
   it('never keeps a grant beyond the RPT expiry (JWT exp, short-lived RPTs)', async () => {
-    h = await startHarness({ oxd: { jwtRpts: true, rptLifetimeSeconds: 3 }, proxy: { cacheTtl: 60 } });
+    // One injected clock for the dev AS (which writes `exp`) and the proxy (which reads it).
+    const clock = { ms: Date.now() };
+    const now = (): number => clock.ms;
+    h = await startHarness({ oxd: { jwtRpts: true, rptLifetimeSeconds: 3, now }, proxy: { cacheTtl: 60, now } });
     const rpt = await h.obtainRpt('GET', '/photo');
     expect((await h.fetch('/photo', { headers: bearer(rpt) })).status).toBe(200);
     const checks = h.oxd.count('uma_rs_check_access');
-    await new Promise((r) => setTimeout(r, 3100));
+    clock.ms += 3100;
     // The RPT has expired: the cache must not answer; oxd is asked and denies.
     const res = await h.fetch('/photo', { headers: bearer(rpt) });
     expect(res.status).toBe(401);

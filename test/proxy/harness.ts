@@ -8,6 +8,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { OxdClient } from '../../src/oxd/index.js';
 import { startDevOxd, type DevOxd, type DevOxdOptions } from '../../src/devoxd/index.js';
 import { startProxy, type RunningProxy, type StartProxyOptions } from '../../src/proxy/index.js';
@@ -43,22 +44,49 @@ resources:
     public: true
 `;
 
+export type LogLine = Record<string, unknown>;
+
 export class LogCapture extends Writable {
-  readonly lines: Record<string, unknown>[] = [];
+  readonly lines: LogLine[] = [];
   text = '';
+  #waiters: { readonly match: (line: LogLine) => boolean; readonly resolve: (line: LogLine) => void }[] = [];
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
     const text = chunk.toString('utf8');
     this.text += text;
-    for (const line of text.split('\n')) {
-      if (line.trim() !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const raw of text.split('\n')) {
+      if (raw.trim() === '') continue;
+      const line = JSON.parse(raw) as LogLine;
+      this.lines.push(line);
+      const [done, waiting] = partition(this.#waiters, (w) => w.match(line));
+      this.#waiters = waiting;
+      for (const waiter of done) waiter.resolve(line);
     }
     callback();
   }
 
-  requests(): Record<string, unknown>[] {
+  /**
+   * The first line from index `from` on that matches, as soon as it is written: tests wait for
+   * what the proxy reports instead of sleeping. `from` = `lines.length` waits for a new line.
+   */
+  waitFor(match: (line: LogLine) => boolean, from = 0): Promise<LogLine> {
+    const found = this.lines.slice(from).find(match);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve) => {
+      this.#waiters.push({ match, resolve });
+    });
+  }
+
+  requests(): LogLine[] {
     return this.lines.filter((l) => l.msg === 'request');
   }
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
 }
 
 export interface Harness {
@@ -153,6 +181,32 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return harness;
+}
+
+/**
+ * One harness shared by every test of a file (started before the first, closed after the last),
+ * for files whose tests only read: what each test sent still adds to `backend.seen`.
+ */
+export function useFileHarness(options: HarnessOptions = {}): () => Harness {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await startHarness(options);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  return () => {
+    if (h === undefined) throw new Error('the file harness has not started');
+    return h;
+  };
+}
+
+/** Sends the target as is; expects it refused with `status` (and `code`), and nothing forwarded. */
+export async function expectRefused(h: Harness, target: string, status: number, code?: string): Promise<void> {
+  const res = await h.send(target);
+  expect(res.status).toBe(status);
+  if (code !== undefined) expect(res.json().code).toBe(code);
+  expect(h.backend.seen).toHaveLength(0);
 }
 
 export function bearer(rpt: string): { authorization: string } {

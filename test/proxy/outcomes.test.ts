@@ -4,7 +4,7 @@
  * most is that nothing reaches it without a grant or a public rule.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, startHarness, type Harness } from './harness.js';
+import { bearer, startHarness, type Harness, type Protocol } from './harness.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -134,6 +134,23 @@ describe('outcome table (contract §5)', () => {
     const res = await h.fetch('/health');
     expect(res.status).toBe(504);
     expect(((await res.json()) as { code: string }).code).toBe('upstream_timeout');
+  });
+});
+
+describe.each<Protocol>(['socket', 'https-extension', 'rest'])('oxd denies without a ticket over %s', (protocol) => {
+  it('→ 403 uma_forbidden with the Warning header, no challenge, never forwarded', async () => {
+    h = await startHarness({ protocol });
+    // 3.x writes the absent ticket and header as nulls; 4.x leaves them out.
+    const data = protocol === 'rest' ? { access: 'denied' } : { access: 'denied', ticket: null, 'www-authenticate_header': null };
+    h.oxd.faults.add({ command: 'uma_rs_check_access', fault: { kind: 'answer', data } });
+    const res = await h.fetch('/photo', { headers: bearer('some-rpt') });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('warning')).toBe('199 - "UMA Authorization Server Unreachable"');
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toEqual({ code: 'uma_forbidden', message: body.message });
+    expect(body.message).toEqual(expect.any(String));
+    expect(h.backend.seen).toHaveLength(0);
   });
 });
 

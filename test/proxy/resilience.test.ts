@@ -3,7 +3,7 @@
  * re-register after oxd lost its storage, and boot without crash-looping while oxd is down.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, startHarness, type Harness } from './harness.js';
+import { bearer, startHarness, type Harness, type LogLine, type Protocol } from './harness.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -11,19 +11,18 @@ afterEach(async () => {
   h = null;
 });
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** The breaker's own report that it moved to `to`, from log line `from` on. */
+function breakerMoved(harness: Harness, to: string, from: number): Promise<LogLine> {
+  return harness.logs.waitFor((l) => l.msg === 'oxd circuit breaker changed state' && l.to === to, from);
+}
+
+async function readiness(harness: Harness): Promise<{ oxd: { reachable: boolean; breaker: string } }> {
+  return (await (await fetch(`${harness.proxy.adminUrl}/readyz`)).json()) as { oxd: { reachable: boolean; breaker: string } };
 }
 
 describe('oxd outage mid-traffic', () => {
   it('answers 503 (nothing forwarded without a grant), keeps serving cached grants, and recovers by itself', async () => {
     h = await startHarness({ proxy: { breaker: { failureThreshold: 2, probeIntervalMs: 500 } } });
-    const harness = h;
     const rpt = await h.obtainRpt('GET', '/photo');
     expect((await h.fetch('/photo', { headers: bearer(rpt) })).status).toBe(200); // cached now
     await h.oxd.stop();
@@ -37,19 +36,41 @@ describe('oxd outage mid-traffic', () => {
     const ready = await fetch(`${h.proxy.adminUrl}/readyz`);
     expect(ready.status).toBe(200); // an oxd outage does not flip readiness
     expect(((await ready.json()) as { oxd: { reachable: boolean } }).oxd.reachable).toBe(false);
+    const mark = h.logs.lines.length;
     await h.oxd.start();
-    const res = await until(
-      () => harness.fetch('/albums/1', { headers: bearer(rpt) }),
-      (r) => r.status !== 503,
-    );
+    // No client traffic needed: the background probe finds oxd back and closes the breaker.
+    await breakerMoved(h, 'closed', mark);
+    const res = await h.fetch('/albums/1', { headers: bearer(rpt) });
     expect(res.status).toBe(401); // oxd answers again: a ticket for the album the RPT lacks
     expect(h.backend.seen.every((s) => s.url !== '/albums/1')).toBe(true);
   });
 });
 
-describe('registration drift', () => {
+describe.each<Protocol>(['socket', 'https-extension', 'rest'])('half-open probe during an outage over %s (contract §5)', (protocol) => {
+  it('closes the breaker by itself once oxd is back, with no client traffic', async () => {
+    h = await startHarness({ protocol, proxy: { breaker: { failureThreshold: 1, probeIntervalMs: 50 } } });
+    await h.oxd.stop();
+    expect((await h.fetch('/photo')).status).toBe(503);
+    await breakerMoved(h, 'open', 0);
+    expect((await readiness(h)).oxd.reachable).toBe(false);
+    const calls = h.oxd.calls.length;
+    const mark = h.logs.lines.length;
+    await h.oxd.start();
+    await breakerMoved(h, 'closed', mark);
+    expect(await readiness(h)).toMatchObject({ oxd: { reachable: true, breaker: 'closed' } });
+    const metrics = await (await fetch(`${h.proxy.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^umagate_oxd_breaker_state 0$/m);
+    expect(metrics).toMatch(/^umagate_oxd_reachable 1$/m);
+    // What reached oxd was the probe alone: a read, never a check that mints a ticket.
+    const probe = protocol === 'https-extension' ? 'introspect_rpt' : 'get_rp';
+    expect(new Set(h.oxd.calls.slice(calls).map((c) => c.command))).toEqual(new Set([probe]));
+    expect(h.backend.seen).toHaveLength(0);
+  });
+});
+
+describe.each<Protocol>(['socket', 'https-extension', 'rest'])('registration drift over %s', (protocol) => {
   it('re-registers once when oxd lost its storage, then answers from the fresh registration', async () => {
-    h = await startHarness();
+    h = await startHarness({ protocol });
     const protects = h.oxd.count('uma_rs_protect');
     h.oxd.wipe();
     const res = await h.fetch('/photo');
@@ -77,6 +98,23 @@ describe('boot while oxd is down', () => {
     expect((await fetch(`${harness.proxy.adminUrl}/readyz`)).status).toBe(200);
     expect((await h.fetch('/photo')).status).toBe(401);
     expect(h.backend.seen.map((s) => s.url)).toEqual(['/health']);
+  });
+});
+
+describe('boot on the https-extension while oxd is down', () => {
+  it('trusts the registration record but never reports oxd reachable without an answer from it', async () => {
+    h = await startHarness({ protocol: 'https-extension' });
+    await h.oxd.stop();
+    const { startProxy } = await import('../../src/proxy/index.js');
+    const second = await startProxy({ policy: h.policyFile, oxdConfig: h.iniFile, upstream: h.backend.url, listen: '127.0.0.1:0', adminListen: '127.0.0.1:0', logLevel: 'silent' });
+    try {
+      await second.registered;
+      const ready = await fetch(`${second.adminUrl}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ oxd: { reachable: false } });
+    } finally {
+      await second.close();
+    }
   });
 });
 

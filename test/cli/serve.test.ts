@@ -1,0 +1,180 @@
+/**
+ * `umagate serve` and `umagate protect` as processes: the built CLI, spawned against a dev oxd
+ * and backends in this test process — flags and their help, refusals to start, a request
+ * through, draining on SIGTERM, and idempotent registration.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { startGatedBackend, type GatedBackend } from '../proxy/gated-backend.js';
+import { iniFor, LogCapture, POLICY } from '../proxy/harness.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Contract §5's flags plus the ones serve adds, with their env name and default. */
+const FLAGS: readonly { readonly flag: string; readonly env: string; readonly default: string }[] = [
+  { flag: '--policy <file>', env: 'UMAGATE_POLICY', default: '(default: "policies.yaml"' },
+  { flag: '--oxd-config <file>', env: 'UMAGATE_OXD_CONFIG', default: '(default: "umagate.cfg"' },
+  { flag: '--upstream <url>', env: 'UMAGATE_UPSTREAM', default: '(required)' },
+  { flag: '--listen <host:port>', env: 'UMAGATE_LISTEN', default: '(default: "0.0.0.0:8080"' },
+  { flag: '--admin-listen <host:port>', env: 'UMAGATE_ADMIN_LISTEN', default: '(default: "0.0.0.0:9090"' },
+  { flag: '--pass-credentials <mode>', env: 'UMAGATE_PASS_CREDENTIALS', default: 'default: "pass"' },
+  { flag: '--cache-ttl <seconds>', env: 'UMAGATE_CACHE_TTL', default: '(default: "60"' },
+  { flag: '--cache-max <entries>', env: 'UMAGATE_CACHE_MAX', default: '(default: "10000"' },
+  { flag: '--trust-proxy <cidrs>', env: 'UMAGATE_TRUST_PROXY', default: '(default: none)' },
+  { flag: '--log-level <level>', env: 'UMAGATE_LOG_LEVEL', default: 'default: "info"' },
+  { flag: '--upstream-timeout <seconds>', env: 'UMAGATE_UPSTREAM_TIMEOUT', default: '(default: "30"' },
+  { flag: '--oxd-timeout <seconds>', env: 'UMAGATE_OXD_TIMEOUT', default: '(default: "5"' },
+  { flag: '--shutdown-grace <seconds>', env: 'UMAGATE_SHUTDOWN_GRACE', default: '(default: "10"' },
+];
+
+/** The options section of commander's help, one entry per option with wrapped lines joined. */
+function optionEntries(help: string): string[] {
+  const section = help.slice(help.indexOf('Options:\n') + 'Options:\n'.length);
+  // An option starts at a 2-space indent; its wrapped description continues deeper.
+  return section
+    .replace(/\n {3,}/g, ' ')
+    .split('\n')
+    .filter((line) => line.startsWith('  -'))
+    .map((line) => line.trim().replace(/\s+/g, ' '));
+}
+
+describe('umagate serve --help', () => {
+  it('lists every flag with its env name and default', async () => {
+    const result = await runCli(['serve', '--help']);
+    expect(result.code).toBe(0);
+    const entries = optionEntries(result.stdout);
+    const listed = entries.map((e) => /^(?:-h, )?--[a-z-]+(?: <[^>]+>)?/.exec(e)?.[0]);
+    expect(listed).toEqual([...FLAGS.map((f) => f.flag), '-h, --help']);
+    for (const { flag, env, default: shown } of FLAGS) {
+      const entry = entries.find((e) => e.startsWith(`${flag} `)) ?? '';
+      expect(entry, flag).toContain(`env: ${env})`);
+      expect(entry, flag).toContain(shown);
+    }
+  });
+});
+
+describe('umagate serve refuses to start', () => {
+  it('without --upstream: exit 1 saying it is required', async () => {
+    const result = await runCli(['serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { cwd: ROOT });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('invalid configuration:\n  --upstream: is required: the base URL of the backend, e.g. http://127.0.0.1:3000\n');
+    expect(result.stdout).toBe('');
+  });
+
+  it('with an invalid policy: exit 1 listing every problem as file:line:col  yaml.path  message', async () => {
+    const file = 'test/fixtures/policies/invalid/many-problems.yaml';
+    const result = await runCli(['serve', '--policy', file, '--upstream', 'http://127.0.0.1:1', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { cwd: ROOT });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    // The same problems, the same way, as `umagate validate` reports them.
+    const validated = await runCli(['validate', file], { cwd: ROOT });
+    expect(result.stderr).toBe(validated.stderr);
+    const problems = result.stderr.trimEnd().split('\n');
+    const summary = problems.pop();
+    expect(summary).toBe(`${file}: ${problems.length} problems in the policy`);
+    expect(problems.length).toBeGreaterThan(1);
+    for (const line of problems) expect(line).toMatch(/^[^:]+:\d+:\d+ {2}\S+ {2}\S/);
+  });
+});
+
+/** A temp dir with the harness policy and an ini for the dev oxd's REST listener. */
+async function workspace(oxd: DevOxd): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'umagate-serve-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'policies.yaml'), POLICY);
+  await writeFile(join(dir, 'umagate.cfg'), iniFor(oxd, 'rest'));
+  return dir;
+}
+
+async function devOxd(): Promise<DevOxd> {
+  const oxd = await startDevOxd();
+  onTestFinished(() => oxd.close());
+  return oxd;
+}
+
+async function gatedBackend(): Promise<GatedBackend> {
+  const backend = await startGatedBackend();
+  onTestFinished(() => backend.close());
+  return backend;
+}
+
+interface ServeProcess {
+  /** stdout's JSON log lines. */
+  readonly logs: LogCapture;
+  readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
+  signal(name: NodeJS.Signals): void;
+}
+
+function spawnServe(cwd: string, args: readonly string[]): ServeProcess {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  const logs = new LogCapture();
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    logs.write(`${line}\n`);
+  });
+  return {
+    logs,
+    exited,
+    signal: (name) => {
+      child.kill(name);
+    },
+  };
+}
+
+describe('umagate serve as a process', () => {
+  it('proxies requests, and on SIGTERM finishes the one in flight before exiting 0', async () => {
+    const oxd = await devOxd();
+    const backend = await gatedBackend();
+    const dir = await workspace(oxd);
+    const served = spawnServe(dir, ['--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
+    const listening = await served.logs.waitFor((l) => l.msg === 'listening');
+    const url = String(listening.listen);
+    await served.logs.waitFor((l) => l.msg === 'policy registered with oxd; ready');
+
+    const through = await fetch(`${url}/health`);
+    expect(through.status).toBe(200);
+    expect(await through.text()).toBe('GET /health');
+    expect((await fetch(`${url}/photo`)).status).toBe(401);
+
+    const held = backend.hold();
+    const pending = fetch(`${url}/public/slow`);
+    await held.arrived;
+    const mark = served.logs.lines.length;
+    served.signal('SIGTERM');
+    await served.logs.waitFor((l) => l.msg === 'draining in-flight requests', mark);
+    held.release();
+    const slow = await pending;
+    expect(slow.status).toBe(200);
+    expect(await slow.text()).toBe('GET /public/slow');
+    expect(await served.exited).toEqual([0, null]);
+  });
+});
+
+describe('umagate protect', () => {
+  it('registers the policy and exits 0; a second run reports it unchanged', async () => {
+    const oxd = await devOxd();
+    const dir = await workspace(oxd);
+    const first = await runCli(['protect'], { cwd: dir });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^policies\.yaml: registered 3 resource\(s\); oxd id \S+\n$/);
+    const second = await runCli(['protect'], { cwd: dir });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^policies\.yaml: unchanged \(oxd already holds this set\); oxd id \S+\n$/);
+    expect(oxd.count('uma_rs_protect')).toBe(1);
+  });
+});

@@ -8,3 +8,4 @@ export type { ReloadResult } from './reload.js';
 export type { Rejection, RejectionCode } from './respond.js';
 export { registerPolicy } from './protect.js';
 export type { ProtectResult } from './protect.js';
+export { recordFileFor } from './registrar.js';

@@ -1,10 +1,12 @@
 /**
  * Live policy edits (contract §5.4). The file's directory is watched, not the file: editors save
- * by writing a temp file and renaming it over the original, which ends a watch on the old inode.
- * Events are debounced; reloads run one at a time, and identical text (by hash) is a no-op.
+ * by writing a temp file and renaming it over the original, which ends a watch on the old inode,
+ * and Kubernetes updates a mounted ConfigMap by swapping a `..data` symlink, so no event ever
+ * names the file itself. Every event in the directory therefore schedules a reload; they are
+ * debounced, reloads run one at a time, and identical text (by hash) is a no-op.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 /** Editors emit several events per save; wait for them to settle. */
 export const RELOAD_DEBOUNCE_MS = 200;
@@ -33,11 +35,8 @@ export class Serial {
 
 /** Calls `onChange` (debounced) whenever the file may have changed, including rename-replace. */
 export function watchFile(file: string, onChange: () => void, onError: (err: Error) => void): { close(): void } {
-  const absolute = resolve(file);
-  const name = basename(absolute);
   let timer: NodeJS.Timeout | undefined;
-  const watcher: FSWatcher = watch(dirname(absolute), { persistent: false }, (_event, changed) => {
-    if (changed !== null && changed !== name) return;
+  const watcher: FSWatcher = watch(dirname(resolve(file)), { persistent: false }, () => {
     clearTimeout(timer);
     timer = setTimeout(onChange, RELOAD_DEBOUNCE_MS);
   });

@@ -3,7 +3,7 @@
  * insecure_skip_tls_verify). Reading turns it into a typed `OxdConfig`; `OxdConfigFile.update`
  * writes values back the way oxd-python does, but keeping every other byte of the file.
  *
- * oxd-python quirks fixed here (docs/sections/oxd-config.md lists them):
+ * oxd-python quirks fixed here (the README's "oxd-python quirks fixed" lists them):
  * - `https_extension = false|0|no|off` or empty means off (oxd-python: any non-empty value is on);
  * - list items are trimmed and empty items dropped (oxd-python keeps " b" from "a, b");
  * - `protocol` wins over `https_extension`;

@@ -106,12 +106,23 @@ export function compileMatcher(policy: Policy): Matcher {
       insert(root, resource, method, index);
     }
   });
+  const lookup = (method: string, matchPath: string): Match => {
+    const root = tries.get(method);
+    if (root === undefined) return UNPROTECTED;
+    return new Search(matchPath.slice(1).split('/')).find(root, 0, 0)?.terminal.match ?? UNPROTECTED;
+  };
   return {
     match(method: string, matchPath: string): Match {
       if (!matchPath.startsWith('/')) throw new TypeError(`match path must be canonical (start with "/"): ${matchPath}`);
-      const root = tries.get(method);
-      if (root === undefined) return UNPROTECTED;
-      return new Search(matchPath.slice(1).split('/')).find(root, 0, 0)?.terminal.match ?? UNPROTECTED;
+      const own = lookup(method, matchPath);
+      // Backends answer HEAD with their GET handler (RFC 9110 §9.3.2; Node, Express, Spring), so
+      // under `unprotected: allow` a HEAD the policy does not name would read a GET-protected
+      // resource's headers, and run its handler, unchecked. It is judged as that GET instead.
+      if (own.outcome === 'unprotected' && method === 'HEAD' && policy.unprotected === 'allow') {
+        const asGet = lookup('GET', matchPath);
+        if (asGet.outcome === 'protected') return asGet;
+      }
+      return own;
     },
   };
 }

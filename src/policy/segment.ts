@@ -16,6 +16,10 @@ export type SegmentResult =
 const HEX = /^[0-9A-Fa-f]{2}$/;
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 const C1_CONTROL = /[\u0080-\u009f]/u;
+/** A percent-escape left after decoding: `%252e` decodes to `%2e`, which a second decode reads as `.`. */
+const ESCAPE_AFTER_DECODING = /%[0-9A-Fa-f]{2}/;
+/** Invisible characters (zero-width space, soft hyphen, BOM, …) that backends may silently drop. */
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
@@ -71,7 +75,37 @@ export function normalizeSegment(raw: string): SegmentResult {
   }
   // C1 controls (U+0080–U+009F) arrive as two encoded bytes that pass the byte check above.
   if (C1_CONTROL.test(decoded)) return { ok: false, reason: 'encoded control character' };
+  if (decoded.includes('%') && ESCAPE_AFTER_DECODING.test(decoded)) {
+    return { ok: false, reason: 'double percent-encoding (an escape such as %252e decodes to another escape)' };
+  }
+  const unicode = bytes.some((b) => b > 0x7f) ? unicodeProblem(decoded) : null;
+  if (unicode !== null) return { ok: false, reason: unicode };
   return { ok: true, canonical, decoded };
+}
+
+/**
+ * Non-ASCII text a backend could read as other text: compatibility forms that Unicode
+ * normalisation folds (fullwidth `．．` → `..`, `／` → `/`, `ａｄｍｉｎ` → `admin`, NFD accents),
+ * characters that case-map to ASCII (`ı`, `İ`, `ſ`, the Kelvin sign — Java's equalsIgnoreCase
+ * reads `admın` as `admin`), and invisible ones. The proxy matched none of those readings, so
+ * it refuses them.
+ */
+function unicodeProblem(decoded: string): string | null {
+  if (decoded.normalize('NFKC') !== decoded) return 'text that Unicode normalisation (NFKC) would change, e.g. fullwidth or decomposed characters';
+  if (IGNORABLE.test(decoded)) return 'an invisible (default-ignorable) Unicode character';
+  for (const ch of decoded) {
+    if (ch.charCodeAt(0) > 0x7f && (caseMapsToOneAscii(ch.toLowerCase()) || caseMapsToOneAscii(ch.toUpperCase()))) {
+      return 'a non-ASCII character whose upper or lower case is an ASCII letter (e.g. "ı", "İ")';
+    }
+  }
+  return null;
+}
+
+/** One ASCII letter (plus marks), as `İ` → `i̇`; `ß` → `SS` is a spelling, not a look-alike. */
+function caseMapsToOneAscii(mapped: string): boolean {
+  let ascii = 0;
+  for (let i = 0; i < mapped.length; i++) if (mapped.charCodeAt(i) <= 0x7f) ascii++;
+  return ascii === 1;
 }
 
 export function isDotSegment(decoded: string): boolean {

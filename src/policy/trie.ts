@@ -40,7 +40,7 @@ function terminalFor(resource: PolicyResource, method: string, index: number, ex
   }
   const condition = resource.conditions.find((c) => c.httpMethods.includes(method));
   if (condition === undefined) return null;
-  return { match: { outcome: 'protected', pattern: resource.path, resource, condition }, kindRank: 0, index, exactLiterals: [] };
+  return { match: { outcome: 'protected', pattern: resource.path, resource, condition, method }, kindRank: 0, index, exactLiterals: [] };
 }
 
 function regexChild(node: TrieNode, source: string, regex: RegExp): TrieNode {

@@ -52,6 +52,11 @@ export type Match =
       readonly pattern: string;
       readonly resource: ProtectedResource;
       readonly condition: UmaCondition;
+      /**
+       * The method of `condition`, which is what oxd is asked about: the request's own method,
+       * or GET for a HEAD judged as the GET it mirrors (see compileMatcher).
+       */
+      readonly method: string;
     }
   | { readonly outcome: 'public'; readonly pattern: string; readonly resource: PublicResource }
   | { readonly outcome: 'unprotected' };

@@ -8,7 +8,7 @@ import type { Match } from '../policy/index.js';
 import type { Authorizer } from './authorize.js';
 import type { PolicyState } from './policy-state.js';
 import type { RptReading } from './request-headers.js';
-import type { Rejection } from './respond.js';
+import { isHeaderValue, type Rejection } from './respond.js';
 
 /** Stable reason id of a forwarded request, for logs and metrics. */
 export type ForwardReason = 'public' | 'unprotected_allowed' | 'granted';
@@ -67,7 +67,7 @@ export async function decide(ctx: EnforceContext, input: EnforceInput): Promise<
   let best: { readonly reason: ForwardReason; readonly pattern: string | null } | null = null;
   let cacheHit = true;
   for (const match of matches) {
-    const reading = await judge(ctx, match, input.method, rpt);
+    const reading = await judge(ctx, match, rpt);
     if (!reading.allowed) {
       return { kind: 'reject', rejection: reading.rejection, path, pattern: reading.pattern, cacheHit: false, detail: reading.detail };
     }
@@ -87,7 +87,7 @@ function rank(reason: ForwardReason): number {
   return reason === 'granted' ? 2 : reason === 'public' ? 1 : 0;
 }
 
-async function judge(ctx: EnforceContext, match: Match, method: string, rpt: string | null): Promise<ReadingVerdict> {
+async function judge(ctx: EnforceContext, match: Match, rpt: string | null): Promise<ReadingVerdict> {
   switch (match.outcome) {
     case 'public':
       return { allowed: true, reason: 'public', pattern: match.pattern, cacheHit: true };
@@ -100,11 +100,17 @@ async function judge(ctx: EnforceContext, match: Match, method: string, rpt: str
       if (!ctx.registered) {
         return { allowed: false, rejection: { code: 'authorization_unavailable', retryAfterSeconds: ctx.retryAfterSeconds }, pattern, detail: 'not_registered' };
       }
-      const outcome = await ctx.authorizer.check({ rpt, method, pattern, generation: ctx.state.generation });
+      // match.method, not the request's: a HEAD judged as GET is asked about (and cached as) GET.
+      const outcome = await ctx.authorizer.check({ rpt, method: match.method, pattern, generation: ctx.state.generation });
       switch (outcome.kind) {
         case 'granted':
           return { allowed: true, reason: 'granted', pattern, cacheHit: outcome.cacheHit };
         case 'ticket':
+          // oxd's header goes out verbatim, so one holding CR/LF would split the response
+          // (the upgrade path writes raw bytes): an answer like that is garbage, hence 503.
+          if (!isHeaderValue(outcome.wwwAuthenticate)) {
+            return { allowed: false, rejection: { code: 'authorization_unavailable', retryAfterSeconds: ctx.retryAfterSeconds }, pattern, detail: 'oxd sent a WWW-Authenticate value that is not a valid header value' };
+          }
           return { allowed: false, rejection: { code: 'uma_ticket', ticket: outcome.ticket, wwwAuthenticate: outcome.wwwAuthenticate }, pattern, detail: null };
         case 'forbidden':
           return { allowed: false, rejection: { code: 'uma_forbidden' }, pattern, detail: null };

@@ -16,6 +16,12 @@ const SPOOFABLE = new Set([
   'x-http-method',
   'x-method-override',
   'x-real-ip',
+  // What nginx (auth_request, ingress-nginx) and Envoy hand to applications as "the URL/method
+  // the client really asked for": a backend behind them may believe a client-sent copy.
+  'x-original-uri',
+  'x-original-method',
+  'x-envoy-original-path',
+  'x-envoy-original-method',
 ]);
 
 /**
@@ -23,6 +29,14 @@ const SPOOFABLE = new Set([
  * Node has already answered 100-continue to the client itself.
  */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect']);
+
+/**
+ * Headers that frame the request body. A client naming one of them in `Connection` asks the
+ * proxy to drop it — after which Node writes the body to the backend unframed (GET, HEAD, …) or
+ * http-proxy sets `content-length: 0` (DELETE, OPTIONS), and the backend parses the body as a
+ * second, unauthorized request. They are never removed on the client's word.
+ */
+const FRAMING = new Set(['content-length', 'transfer-encoding']);
 
 export function normalizeHeaderName(name: string): string {
   return name.toLowerCase().replaceAll('_', '-');
@@ -74,12 +88,16 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
 }
 
 /**
- * Smuggling guard for http-proxy's deleteLength pass (http-party/node-http-proxy#1720): on a
- * DELETE or OPTIONS without Content-Length it sets `content-length: 0` and drops
- * Transfer-Encoding, yet still pipes the body, which the backend then reads as a second request.
- * Such requests are refused before anything is forwarded. Returns a reason, or null when fine.
+ * Smuggling guards, checked before anything is forwarded. (1) http-proxy's deleteLength pass
+ * (http-party/node-http-proxy#1720): on a DELETE or OPTIONS without Content-Length it sets
+ * `content-length: 0` and drops Transfer-Encoding, yet still pipes the body, which the backend
+ * then reads as a second request. (2) `Connection: content-length` / `transfer-encoding`: see
+ * FRAMING. Returns a reason, or null when fine.
  */
 export function framingProblem(method: string, headers: IncomingHttpHeaders): string | null {
+  for (const token of listTokens(headers.connection)) {
+    if (FRAMING.has(token)) return `the Connection header lists ${token}, a message-framing header`;
+  }
   if ((method === 'DELETE' || method === 'OPTIONS') && headers['transfer-encoding'] !== undefined && headers['content-length'] === undefined) {
     return `${method} with a Transfer-Encoding body is not accepted`;
   }
@@ -101,7 +119,8 @@ export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, ctx: Upstre
   const connectionTokens = listTokens(headers.connection);
   for (const name of Object.keys(headers)) {
     const normalized = normalizeHeaderName(name);
-    const hopByHop = HOP_BY_HOP.has(normalized) || connectionTokens.has(normalized);
+    // framingProblem refuses such requests; this keeps the framing should any path skip it.
+    const hopByHop = HOP_BY_HOP.has(normalized) || (connectionTokens.has(normalized) && !FRAMING.has(normalized));
     const keepForUpgrade = ctx.upgrade && (normalized === 'connection' || normalized === 'upgrade');
     if ((hopByHop && !keepForUpgrade) || (!ctx.trustedPeer && isForwardingHeader(name))) {
       Reflect.deleteProperty(headers, name);

@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, validateHeaderValue } from 'node:http';
 
 /** Every way the proxy answers a request itself instead of forwarding it. */
 export type Rejection =
@@ -96,7 +96,10 @@ export function sendRejection(res: ServerResponse, rejection: Rejection, request
 
 /** For upgrade requests, which have no ServerResponse: a raw HTTP/1.1 answer, then the socket closes. */
 export function writeRejectionToSocket(socket: Duplex, rejection: Rejection, requestId: string | null): void {
-  const rendered = renderRejection(rejection, requestId);
+  let rendered = renderRejection(rejection, requestId);
+  // Raw bytes get none of ServerResponse's header checks: a value with CR/LF would let whoever
+  // supplied it (oxd's WWW-Authenticate) add headers or a whole response. Fail closed instead.
+  if (!Object.values(rendered.headers).every(isHeaderValue)) rendered = renderRejection({ code: 'internal_error' }, null);
   const lines = [`HTTP/1.1 ${rendered.status} ${STATUS_CODES[rendered.status] ?? ''}`, 'connection: close'];
   for (const [name, value] of Object.entries(rendered.headers)) lines.push(`${name}: ${value}`);
   if (!socket.writable) {
@@ -104,4 +107,14 @@ export function writeRejectionToSocket(socket: Duplex, rejection: Rejection, req
     return;
   }
   socket.end(`${lines.join('\r\n')}\r\n\r\n${rendered.body}`, () => socket.destroy());
+}
+
+/** Whether Node would accept `value` as a header value (no CR, LF, NUL or other control bytes). */
+export function isHeaderValue(value: string): boolean {
+  try {
+    validateHeaderValue('x', value);
+    return true;
+  } catch {
+    return false;
+  }
 }

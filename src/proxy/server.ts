@@ -34,6 +34,13 @@ export const BOOT_RETRY_INITIAL_MS = 200;
 export const BOOT_RETRY_MAX_MS = 5_000;
 /** After a reload could not be registered (oxd down), it is tried again this much later. */
 export const RELOAD_RETRY_MS = 5_000;
+/**
+ * A client must finish its request head this fast (Node's default is 60 s, checked only every
+ * 30 s): slowloris clients that trickle header bytes are cut after at most ~22 s, not ~90 s.
+ */
+export const HEADERS_TIMEOUT_MS = 20_000;
+/** The whole request, body included (Node's default, made explicit): slow uploads still fit. */
+export const REQUEST_TIMEOUT_MS = 300_000;
 
 export interface StartProxyOptions extends ServeOptionsInput {
   /** Where JSON log lines go (default stdout). */
@@ -44,6 +51,8 @@ export interface StartProxyOptions extends ServeOptionsInput {
   readonly watchPolicy?: boolean;
   /** Circuit breaker tuning (defaults in oxd-guard.ts). */
   readonly breaker?: { readonly failureThreshold?: number; readonly probeIntervalMs?: number };
+  /** Request-head deadline (default HEADERS_TIMEOUT_MS; tests shorten it). */
+  readonly headersTimeoutMs?: number;
 }
 
 export interface RunningProxy {
@@ -148,7 +157,14 @@ class ProxyRuntime {
       metrics: this.#metrics,
       logger: this.#logger,
     };
-    this.#server = createServer((req, res) => {
+    const headersTimeout = input.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+    const serverOptions = {
+      headersTimeout,
+      requestTimeout: Math.max(REQUEST_TIMEOUT_MS, headersTimeout),
+      // How often Node looks for expired heads; its default (30 s) would triple a short deadline.
+      connectionsCheckingInterval: Math.min(2_000, headersTimeout),
+    };
+    this.#server = createServer(serverOptions, (req, res) => {
       this.#inFlight += 1;
       res.once('close', () => {
         this.#inFlight -= 1;
@@ -171,8 +187,10 @@ class ProxyRuntime {
         socket.destroy();
       });
     });
-    this.#server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    this.#server.on('clientError', (err: Error & { code?: string }, socket) => {
+      // Node's parser refused the request (malformed, too large, too slow): nothing was decided.
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       else socket.destroy();
     });
     this.#admin = createAdminServer({ metrics: this.#metrics, readiness: () => this.#readiness() });

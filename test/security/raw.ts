@@ -1,0 +1,63 @@
+/**
+ * Raw-socket tools for the attack tests: a client that sends bytes exactly as written (no HTTP
+ * library normalising them) and an upstream that records exactly the bytes it receives, so a
+ * test sees what a backend parser would see — including a smuggled second request.
+ */
+import { connect, createServer, type Server } from 'node:net';
+import { closeServer, listenOn } from '../helpers/listen.js';
+
+export interface RawUpstream {
+  readonly url: string;
+  /** Every byte received on every connection, in arrival order (latin1). */
+  bytes(): string;
+  /** Resolves once the bytes received end with `suffix`. */
+  receivedThrough(suffix: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Answers every received chunk that ends a head with a tiny 200, and records all bytes. */
+export async function startRawUpstream(): Promise<RawUpstream> {
+  let received = '';
+  const waiters: { readonly suffix: string; readonly resolve: () => void }[] = [];
+  const server: Server = createServer((socket) => {
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (chunk.includes('\r\n\r\n')) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      for (const waiter of waiters) if (received.endsWith(waiter.suffix)) waiter.resolve();
+    });
+    socket.on('error', () => undefined);
+  });
+  const port = await listenOn(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bytes: () => received,
+    receivedThrough: (suffix) =>
+      received.endsWith(suffix)
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            waiters.push({ suffix, resolve });
+          }),
+    close: () => closeServer(server),
+  };
+}
+
+/** Writes `text` to the proxy and resolves with everything it answers until it closes the socket. */
+export function rawExchange(base: string, text: string): Promise<string> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
+    let data = '';
+    socket.on('data', (c: Buffer) => {
+      data += c.toString('latin1');
+    });
+    socket.on('close', () => {
+      resolve(data);
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** The status code of the first response in raw bytes (0 when there is none). */
+export function statusOf(raw: string): number {
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0);
+}

@@ -1,0 +1,91 @@
+/**
+ * Attack class: request smuggling (CWE-444), the family behind node-http-proxy#1720 and
+ * CVE-2026-29057. The attacker hides a second request — here `GET /admin`, which needs a grant —
+ * in the body of a request the proxy forwards (a public one), so that the backend parses it as
+ * a request of its own that never went through authorization.
+ *
+ * Found here: a client could name a framing header as a connection option
+ * (`Connection: close, Content-Length` or `…, Transfer-Encoding`). The proxy removed it as
+ * hop-by-hop, and then Node wrote the body of a GET/HEAD to the backend with no framing at all,
+ * and http-proxy gave a DELETE/OPTIONS `content-length: 0` while still piping the body: either
+ * way the backend read `GET /admin` as the next request. Now such requests get 400 bad_request
+ * (request-headers.ts framingProblem) and framing headers are never dropped on the client's say.
+ *
+ * Also pinned: the ambiguous framings Node's own parser refuses before umagate sees them
+ * (Transfer-Encoding with Content-Length, `chunked, identity`, `identity`, duplicated TE,
+ * differing duplicate Content-Length, obs-fold). A raw `net` client sends the bytes as written;
+ * a raw `net` upstream records exactly what a backend would parse.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../proxy/harness.js';
+import { rawExchange, startRawUpstream, statusOf, type RawUpstream } from './raw.js';
+
+let h: Harness | null = null;
+let up: RawUpstream | null = null;
+afterEach(async () => {
+  await h?.close();
+  await up?.close();
+  h = null;
+  up = null;
+});
+
+const SMUGGLED = 'GET /admin HTTP/1.1\r\nHost: backend\r\n\r\n';
+const chunked = (body: string): string => `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+
+async function start(): Promise<{ h: Harness; up: RawUpstream }> {
+  up = await startRawUpstream();
+  h = await startHarness({ proxy: { upstream: up.url } });
+  return { h, up };
+}
+
+describe('Connection naming a framing header', () => {
+  it.each([
+    ['GET', 'Content-Length', `Content-Length: ${SMUGGLED.length}`, SMUGGLED],
+    ['HEAD', 'content-length', `Content-Length: ${SMUGGLED.length}`, SMUGGLED],
+    ['DELETE', 'Content-Length', `Content-Length: ${SMUGGLED.length}`, SMUGGLED],
+    ['OPTIONS', 'CONTENT-LENGTH', `Content-Length: ${SMUGGLED.length}`, SMUGGLED],
+    ['GET', 'Transfer-Encoding', 'Transfer-Encoding: chunked', chunked(SMUGGLED)],
+    ['POST', 'transfer-encoding', 'Transfer-Encoding: chunked', chunked(SMUGGLED)],
+  ])('%s with `Connection: close, %s` is refused with 400 and nothing reaches the upstream', async (method, token, framing, body) => {
+    const { h, up } = await start();
+    const response = await rawExchange(h.proxy.url, `${method} /public/x HTTP/1.1\r\nHost: gw\r\n${framing}\r\nConnection: close, ${token}\r\n\r\n${body}`);
+    expect(statusOf(response)).toBe(400);
+    if (method !== 'HEAD') expect(response).toContain('"code":"bad_request"');
+    // The proxy answers before forwarding anything, so nothing can still be on its way.
+    expect(up.bytes()).toBe('');
+  });
+
+  it('a harmless connection option is still removed, and the body keeps its framing', async () => {
+    const { h, up } = await start();
+    const response = await rawExchange(
+      h.proxy.url,
+      `GET /public/x HTTP/1.1\r\nHost: gw\r\nContent-Length: ${SMUGGLED.length}\r\nX-Hop: secret\r\nConnection: close, X-Hop\r\n\r\n${SMUGGLED}`,
+    );
+    expect(statusOf(response)).toBe(200);
+    // The upstream answers on the head alone: the body may still be on its way.
+    await up.receivedThrough(SMUGGLED);
+    const head = up.bytes().split('\r\n\r\n')[0] ?? '';
+    expect(head).toMatch(/^GET \/public\/x HTTP\/1\.1\r\n/);
+    expect(head.toLowerCase()).toContain(`content-length: ${SMUGGLED.length}`);
+    expect(head.toLowerCase()).not.toContain('x-hop');
+    // Exactly the declared body follows the head: the would-be request stays inside it.
+    expect(up.bytes()).toBe(`${head}\r\n\r\n${SMUGGLED}`);
+  });
+});
+
+describe('ambiguous framings are refused by the HTTP parser before enforcement', () => {
+  it.each([
+    ['TE and CL together', `POST /public/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n${chunked(SMUGGLED)}`],
+    ['TE chunked, identity', `POST /public/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked, identity\r\n\r\n${chunked(SMUGGLED)}`],
+    ['TE identity', `POST /public/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: identity\r\n\r\n${SMUGGLED}`],
+    ['TE twice', `POST /public/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n${chunked(SMUGGLED)}`],
+    ['two different CL', `POST /public/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`],
+    ['obs-fold', `GET /public/x HTTP/1.1\r\nHost: gw\r\nX-A: a\r\n Transfer-Encoding: chunked\r\n\r\n${chunked(SMUGGLED)}`],
+    ['space before colon', `POST /public/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding : chunked\r\nContent-Length: 0\r\n\r\n${chunked(SMUGGLED)}`],
+  ])('%s → 400, nothing forwarded', async (_name, text) => {
+    const { h, up } = await start();
+    const response = await rawExchange(h.proxy.url, text);
+    expect(statusOf(response)).toBe(400);
+    expect(up.bytes()).toBe('');
+  });
+});

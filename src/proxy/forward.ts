@@ -49,9 +49,13 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   proxy.on('proxyReq', armTimeout);
   proxy.on('proxyReqWs', armTimeout);
 
+  // http-proxy's (req, res, callback) form, which @types/http-proxy does not declare. Given an
+  // options argument, http-proxy copies its options and url.parse()s the target on every request;
+  // without one, it parses the target once and reuses it.
+  const web = proxy.web.bind(proxy) as unknown as (req: IncomingMessage, res: ServerResponse, callback: (err: Error) => void) => void;
   return {
     web(req, res, onError) {
-      proxy.web(req, res, {}, (err: Error) => {
+      web(req, res, (err) => {
         onError(translate(err));
       });
     },

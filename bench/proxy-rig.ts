@@ -16,7 +16,7 @@ const VIEW_SCOPE = 'http://photoz.example.com/dev/actions/view';
 export const PUBLIC_PATH = '/health';
 export const PROTECTED_PATH = '/photo';
 
-const POLICY = `resources:
+export const POLICY = `resources:
   - path: ${PROTECTED_PATH}
     conditions:
       - httpMethods: [GET]
@@ -52,7 +52,8 @@ function required(sut: Sut, key: string): string {
   return value;
 }
 
-export async function startProxyRig(pinning: Pinning): Promise<ProxyRig> {
+/** `proxyNodeArgs`: extra node flags for the proxy children only (e.g. --cpu-prof in profile.ts). */
+export async function startProxyRig(pinning: Pinning, proxyNodeArgs: readonly string[] = []): Promise<ProxyRig> {
   const dir = await mkdtemp(join(tmpdir(), 'umagate-bench-'));
   const started: Sut[] = [];
   let clients = 0;
@@ -73,7 +74,8 @@ export async function startProxyRig(pinning: Pinning): Promise<ProxyRig> {
       return file;
     };
     const startOne = async (name: string, cacheTtl: number): Promise<BenchProxy> => {
-      const sut = await spawnSut(pinning, 'sut-proxy.js', [policy, await newIni(name), backendUrl, String(cacheTtl)]);
+      const proxyPinning: Pinning = { pinned: pinning.pinned, sutCommand: [...pinning.sutCommand, ...proxyNodeArgs] };
+      const sut = await spawnSut(proxyPinning, 'sut-proxy.js', [policy, await newIni(name), backendUrl, String(cacheTtl)]);
       started.push(sut);
       return { url: required(sut, 'url'), adminUrl: required(sut, 'adminUrl'), sut };
     };
@@ -91,12 +93,12 @@ export async function startProxyRig(pinning: Pinning): Promise<ProxyRig> {
   }
 }
 
-function iniText(restUrl: string, opHost: string): string {
+export function iniText(restUrl: string, opHost: string): string {
   return `[oxd]\nhost = ${restUrl}\nprotocol = rest\nid =\ntimeout_ms = 2000\n\n[client]\nop_host = ${opHost}\nauthorization_redirect_uri = https://rp.example.org/callback\nscope = openid,uma_protection\n`;
 }
 
 /** What a UMA client does: 401 with a ticket, then uma_rp_get_rpt with that ticket. */
-async function obtainRpt(proxy: BenchProxy, clientIni: string): Promise<string> {
+export async function obtainRpt(proxy: BenchProxy, clientIni: string): Promise<string> {
   const client = await OxdClient.fromConfigFile(clientIni);
   try {
     await client.registerSite();

@@ -15,6 +15,8 @@ const USAGE_TIMEOUT_MS = 5_000;
 const STOP_GRACE_MS = 5_000;
 
 export interface Sut {
+  /** The child's pid (taskset execs node, so it is node's): for `perf record -p` in profile.ts. */
+  readonly pid: number;
   readonly info: Readonly<Record<string, string>>;
   /** CPU time (user + system, all threads) the process has used since it started, in µs. */
   cpuMicros(): Promise<number>;
@@ -33,6 +35,7 @@ export async function spawnSut(pinning: Pinning, entry: string, args: readonly s
     if (ready.type === 'failed') throw new Error(`${entry} failed to start: ${ready.message}`);
     if (ready.type !== 'ready') throw new Error(`${entry} sent ${ready.type} before ready`);
     return {
+      pid: child.pid ?? -1,
       info: ready.info,
       async cpuMicros() {
         const request: UsageRequest = { type: 'usage' };

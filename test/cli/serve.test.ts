@@ -115,7 +115,8 @@ interface ServeProcess {
 
 function spawnServe(cwd: string, args: readonly string[]): ServeProcess {
   const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  // 'close', not 'exit': it waits for stdout to end too, so every line the process wrote is captured.
+  const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
   onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -161,6 +162,10 @@ describe('umagate serve as a process', () => {
     expect(slow.status).toBe(200);
     expect(await slow.text()).toBe('GET /public/slow');
     expect(await served.exited).toEqual([0, null]);
+    // pino writes stdout asynchronously: what was logged while draining must still be flushed at exit.
+    const afterSignal = served.logs.lines.slice(mark);
+    expect(afterSignal.filter((l) => l.msg === 'request').map((l) => [l.path, l.status])).toEqual([['/public/slow', 200]]);
+    expect(afterSignal.at(-1)?.msg).toBe('stopped');
   });
 });
 

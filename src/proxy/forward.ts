@@ -41,13 +41,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     ws: true,
   });
   const timeoutMessage = `the upstream did not answer within ${options.timeoutMs} ms`;
-  const armTimeout = (proxyReq: ClientRequest): void => {
+  const basePath = options.upstream.pathname.replace(/\/+$/, '');
+  const prepareOutgoing = (proxyReq: ClientRequest, req: IncomingMessage): void => {
+    // http-proxy joins the path with common.urlJoin, which rewrites "http:/" into "http://" and
+    // merges slashes: the backend must get exactly the canonical target that was matched.
+    proxyReq.path = basePath + (req.url ?? '/');
     proxyReq.setTimeout(options.timeoutMs, () => {
       proxyReq.destroy(new UpstreamError('upstream_timeout', timeoutMessage));
     });
   };
-  proxy.on('proxyReq', armTimeout);
-  proxy.on('proxyReqWs', armTimeout);
+  proxy.on('proxyReq', prepareOutgoing);
+  proxy.on('proxyReqWs', prepareOutgoing);
 
   // http-proxy's (req, res, callback) form, which @types/http-proxy does not declare. Given an
   // options argument, http-proxy copies its options and url.parse()s the target on every request;

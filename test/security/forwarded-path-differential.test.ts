@@ -5,13 +5,12 @@
  * `/public/http:/admin` (segments `public`, `http:`, `admin`) reaches the backend as
  * `/public/http://admin`, with an extra empty segment the proxy never matched. No bypass is
  * known with the current pattern syntax (a backend that merges slashes reads the matched path),
- * but the forwarded string is no longer the matched one. The fix belongs in forward.ts (owned by
- * the performance work): set the outgoing path itself, e.g. in the 'proxyReq' handler
- * `proxyReq.path = basePath + req.url`, or pass `ignorePath: true` with a per-request target.
- * Marked `fails` until then: when forward.ts is fixed this test fails, and `.fails` must go.
+ * but the forwarded string would no longer be the matched one. forward.ts therefore sets the
+ * outgoing path itself (upstream base path + canonical target) in the 'proxyReq' handler.
  */
-import { describe, expect, it } from 'vitest';
-import { useFileHarness } from '../proxy/harness.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startEchoBackend } from '../helpers/echo-backend.js';
+import { startHarness, useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness();
 
@@ -22,9 +21,18 @@ describe('the forwarded path is the canonical path', () => {
     expect(h.backend.seen.at(-1)?.url).toBe('/public/a:b/c%20d;x=1?q=http:/x');
   });
 
-  it.fails('a segment ending in "http:" is forwarded unchanged (http-proxy urlJoin rewrites it)', async () => {
+  it('a segment ending in "http:" is forwarded unchanged (http-proxy urlJoin would rewrite it)', async () => {
     const h = harness();
     await h.send('/public/http:/admin');
     expect(h.backend.seen.at(-1)?.url).toBe('/public/http:/admin');
+  });
+
+  it('an upstream base path is prefixed once, without merging or rewriting anything', async () => {
+    const backend = await startEchoBackend();
+    onTestFinished(() => backend.close());
+    const h = await startHarness({ proxy: { upstream: `${backend.url}/api/` } });
+    onTestFinished(() => h.close());
+    await h.send('/public/http:/a;x=1?q=1');
+    expect(backend.seen.at(-1)?.url).toBe('/api/public/http:/a;x=1?q=1');
   });
 });

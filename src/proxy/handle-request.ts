@@ -51,6 +51,8 @@ export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: S
     return;
   }
   prepare(deps, req, decision.url, requestId, false);
+  // Forwarded answers carry the id too, so a client can quote it against the decision log.
+  res.setHeader('x-request-id', requestId);
   const forwardedAt = performance.now();
   res.once('close', () => {
     fields.upstreamMs = Math.round(performance.now() - forwardedAt);

@@ -94,7 +94,7 @@ describe('logs', () => {
     const denied = await h.fetch('/photo', { headers: { 'x-request-id': 'client-id-1' } });
     const ticket = ((await denied.json()) as { ticket: string }).ticket;
     const rpt = await h.rptFor(ticket);
-    await h.fetch('/photo?secret=1', { headers: bearer(rpt) });
+    const granted = await h.fetch('/photo?secret=1', { headers: bearer(rpt) });
     const lines = h.logs.requests();
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ requestId: 'client-id-1', method: 'GET', path: '/photo', pattern: '/photo', outcome: 'uma_ticket', status: 401 });
@@ -103,7 +103,8 @@ describe('logs', () => {
     expect(lines[1]?.upstreamMs).toEqual(expect.any(Number));
     expect(h.logs.text).not.toContain(rpt);
     expect(h.logs.text).not.toContain(ticket);
-    // The request id travels upstream too.
+    // The request id travels upstream, and back to the client on the forwarded answer.
     expect(h.backend.seen[0]?.headers['x-request-id']).toBe(lines[1]?.requestId);
+    expect(granted.headers.get('x-request-id')).toBe(lines[1]?.requestId);
   });
 });

@@ -8,65 +8,22 @@
  * forwarded; other chunked requests keep their chunked framing intact. The upstream is a raw
  * `net` server recording the exact bytes it received.
  */
-import { createServer, connect, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, listenOn } from '../helpers/listen.js';
+import { rawExchange, startRawUpstream, type RawUpstream } from '../helpers/raw-socket.js';
 import { startHarness, type Harness } from './harness.js';
 
 let h: Harness | null = null;
-let upstream: Server | null = null;
+let upstream: RawUpstream | null = null;
 afterEach(async () => {
   await h?.close();
-  if (upstream !== null) await closeServer(upstream);
+  await upstream?.close();
   h = null;
   upstream = null;
 });
 
-interface RawUpstream {
-  readonly url: string;
-  bytes(): string;
-  /** Resolves once the bytes received end with `suffix`. */
-  receivedThrough(suffix: string): Promise<void>;
-}
-
-/** Answers every request head with a tiny 200 and records all raw bytes. */
 async function rawUpstream(): Promise<RawUpstream> {
-  let received = '';
-  const waiters: { readonly suffix: string; readonly resolve: () => void }[] = [];
-  upstream = createServer((socket) => {
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString('latin1');
-      if (received.includes('\r\n\r\n')) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
-      for (const waiter of waiters) if (received.endsWith(waiter.suffix)) waiter.resolve();
-    });
-    socket.on('error', () => undefined);
-  });
-  const port = await listenOn(upstream);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    bytes: () => received,
-    receivedThrough: (suffix) =>
-      received.endsWith(suffix)
-        ? Promise.resolve()
-        : new Promise((resolve) => {
-            waiters.push({ suffix, resolve });
-          }),
-  };
-}
-
-function rawExchange(base: string, text: string): Promise<string> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
-    let data = '';
-    socket.on('data', (c: Buffer) => {
-      data += c.toString('latin1');
-      if (/\r\n\r\n[\s\S]*\}$|\r\n\r\nok$/.test(data)) socket.end();
-    });
-    socket.on('end', () => { resolve(data); });
-    socket.on('close', () => { resolve(data); });
-    socket.on('error', reject);
-  });
+  upstream = await startRawUpstream();
+  return upstream;
 }
 
 const POLICY = `

@@ -9,7 +9,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useFileHarness } from '../proxy/harness.js';
-import { rawExchange, statusOf } from './raw.js';
+import { rawExchange, statusOf } from '../helpers/raw-socket.js';
 
 const harness = useFileHarness();
 let rpt = '';

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useFileHarness } from '../proxy/harness.js';
-import { rawExchange } from './raw.js';
+import { rawExchange } from '../helpers/raw-socket.js';
 
 const harness = useFileHarness();
 

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useFileHarness } from '../proxy/harness.js';
-import { rawExchange, statusOf } from './raw.js';
+import { rawExchange, statusOf } from '../helpers/raw-socket.js';
 
 const harness = useFileHarness();
 

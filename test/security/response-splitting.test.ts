@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeRejectionToSocket } from '../../src/proxy/respond.js';
 import { closeServer, listenOn } from '../helpers/listen.js';
 import { startHarness, type Harness } from '../proxy/harness.js';
-import { rawExchange, statusOf } from './raw.js';
+import { rawExchange, statusOf } from '../helpers/raw-socket.js';
 
 let h: Harness | null = null;
 afterEach(async () => {

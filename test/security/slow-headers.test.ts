@@ -8,7 +8,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../proxy/harness.js';
-import { statusOf } from './raw.js';
+import { statusOf } from '../helpers/raw-socket.js';
 
 let h: Harness | null = null;
 afterEach(async () => {

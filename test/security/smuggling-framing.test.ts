@@ -18,7 +18,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../proxy/harness.js';
-import { rawExchange, startRawUpstream, statusOf, type RawUpstream } from './raw.js';
+import { rawExchange, startRawUpstream, statusOf, type RawUpstream } from '../helpers/raw-socket.js';
 
 let h: Harness | null = null;
 let up: RawUpstream | null = null;

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useFileHarness } from '../proxy/harness.js';
-import { rawExchange, statusOf } from './raw.js';
+import { rawExchange, statusOf } from '../helpers/raw-socket.js';
 
 const harness = useFileHarness();
 const WS = 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';

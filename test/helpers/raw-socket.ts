@@ -4,7 +4,7 @@
  * test sees what a backend parser would see — including a smuggled second request.
  */
 import { connect, createServer, type Server } from 'node:net';
-import { closeServer, listenOn } from '../helpers/listen.js';
+import { closeServer, listenOn } from './listen.js';
 
 export interface RawUpstream {
   readonly url: string;

@@ -8,7 +8,7 @@
  * forms no escape (`/100%25`, `/50%25off`) is still fine.
  */
 import { describe, expect, it } from 'vitest';
-import { useFileHarness } from '../proxy/harness.js';
+import { expectRefused, useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness();
 
@@ -22,11 +22,7 @@ describe('double-encoded escapes', () => {
     ['/public/x;%252e'],
   ])('%s → 400 bad_path, nothing forwarded', async (target) => {
     const h = harness();
-    const before = h.backend.seen.length;
-    const res = await h.send(target);
-    expect(res.status).toBe(400);
-    expect(res.json().code).toBe('bad_path');
-    expect(h.backend.seen.length).toBe(before);
+    await expectRefused(h, target, 400, 'bad_path');
   });
 
   it.each(['/public/100%25', '/public/50%25off', '/public/%25'])('%s, a literal "%", is forwarded as sent', async (target) => {

@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PolicyError, parsePolicy } from '../../src/policy/index.js';
-import { useFileHarness } from '../proxy/harness.js';
+import { expectRefused, useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness({
   policy: `
@@ -45,11 +45,7 @@ describe('look-alike text is refused, even where unprotected: allow would forwar
     ['no-break space (NFKC: space)', '/public/a%C2%A0b'],
   ])('%s: %s → 400 bad_path', async (_name, target) => {
     const h = harness();
-    const before = h.backend.seen.length;
-    const res = await h.send(target);
-    expect(res.status).toBe(400);
-    expect(res.json().code).toBe('bad_path');
-    expect(h.backend.seen.length).toBe(before);
+    await expectRefused(h, target, 400, 'bad_path');
   });
 });
 

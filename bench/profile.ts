@@ -11,7 +11,7 @@
  * thread), the time that process runs is charged to the syscall (writeLatin1String, …). `perf`
  * samples on-CPU time only, kernel included, and needs the perf tool.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -133,6 +133,19 @@ function profilerFlags(profiler: Profiler, dir: string): string[] {
   return profiler === 'perf' ? ['--perf-basic-prof'] : [];
 }
 
+/**
+ * perf comes from Debian's linux-perf; a machine without it gets it here rather than by hand,
+ * so the profile runs the same on a fresh machine (root and apt needed, as on CI machines).
+ */
+function ensurePerf(): void {
+  const found = spawnSync('sh', ['-c', 'command -v perf'], { stdio: 'ignore' });
+  if (found.status === 0) return;
+  console.error('profile: perf not found; installing Debian package linux-perf');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'linux-perf'], { stdio: 'inherit', env });
+}
+
 /** `perf record` of on-CPU time only (cpu-clock), so time the process spends descheduled is not charged to it. */
 function perfRecord(pid: number, seconds: number, file: string): Promise<void> {
   const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', String(pid), '-o', file, '--', 'sleep', String(seconds)], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -158,6 +171,7 @@ async function main(): Promise<void> {
   const top = Number(topArg);
   const dir = await mkdtemp(join(tmpdir(), 'umagate-profile-'));
   const perfFile = join(dir, 'perf.data');
+  if (profilerArg === 'perf') ensurePerf();
   const pinning = pinLoadGenerator();
   const rig = await startProxyRig(pinning, profilerFlags(profilerArg, dir));
   let requests: number;

@@ -150,6 +150,8 @@ describe('umagate serve as a process', () => {
     expect(through.status).toBe(200);
     expect(await through.text()).toBe('GET /health');
     expect((await fetch(`${url}/photo`)).status).toBe(401);
+    // Log lines are written asynchronously: wait for the last one before marking what follows.
+    await served.logs.waitFor((l) => l.msg === 'request' && l.path === '/photo');
 
     const held = backend.hold();
     const pending = fetch(`${url}/public/slow`);

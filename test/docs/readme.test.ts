@@ -150,7 +150,11 @@ describe('README', () => {
   it.each(commands.map((c) => [c] as const))('`%s` is a command umagate has', async (command) => {
     const [head, second] = words(command);
     if (head === 'npm') {
-      if (second === 'ci') return;
+      if (second === 'ci') {
+        // npm ci installs from the lockfile only: it must be committed beside package.json.
+        expect(existsSync(join(root, 'package-lock.json')), 'package-lock.json').toBe(true);
+        return;
+      }
       const script = second === 'run' ? words(command)[2] : second;
       expect(Object.keys(pkg.scripts), `npm script "${script}"`).toContain(script);
       return;

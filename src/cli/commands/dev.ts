@@ -6,11 +6,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { formatProblem, PolicyError } from '../../policy/index.js';
-import { LOG_LEVELS, type LogLevel } from '../../proxy/options.js';
+import { LOG_LEVELS } from '../../proxy/options.js';
 import { cliInvocation } from '../../sandbox/cli-invocation.js';
 import { DEV_INI_PATH } from '../../sandbox/dev-ini.js';
 import { PortInUseError } from '../../sandbox/port-in-use.js';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/sandbox.js';
 import { renderWalkthrough } from '../../sandbox/walkthrough.js';
 
 /**
@@ -28,16 +28,10 @@ const DEV_DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-interface DevFlags {
-  readonly host: string;
-  readonly port: number;
-  readonly adminPort: number;
-  readonly oxdPort: number;
-  readonly oxdSocketPort: number;
-  readonly backendPort: number;
+/** The flags are the sandbox's own settings, but for the policy's name and what dev fixes itself. */
+type DevFlags = Pick<SandboxOptions, 'host' | 'port' | 'adminPort' | 'oxdPort' | 'oxdSocketPort' | 'backendPort' | 'logLevel'> & {
   readonly policy: string;
-  readonly logLevel: LogLevel;
-}
+};
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -65,16 +59,11 @@ export function registerDevCommand(program: Command): void {
 async function runDev(flags: DevFlags): Promise<void> {
   let sandbox: Sandbox;
   try {
+    const { policy, ...settings } = flags;
     sandbox = await startSandbox({
-      host: flags.host,
-      port: flags.port,
-      adminPort: flags.adminPort,
-      oxdPort: flags.oxdPort,
-      oxdSocketPort: flags.oxdSocketPort,
-      backendPort: flags.backendPort,
-      policyFile: flags.policy,
+      ...settings,
+      policyFile: policy,
       iniPath: DEV_INI_PATH,
-      logLevel: flags.logLevel,
       logDestination: pino.destination({ fd: 2, sync: true }),
     });
   } catch (error) {

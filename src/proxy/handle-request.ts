@@ -20,6 +20,8 @@ export interface HandlerDeps {
   readonly forwarder: Forwarder;
   readonly metrics: ProxyMetrics;
   readonly logger: Logger;
+  /** Called once per HTTP request, when its response closes (answered, forwarded or cut). */
+  readonly onResponseClosed: () => void;
 }
 
 /** What the decision log line says about one request. */
@@ -37,6 +39,16 @@ interface LogFields {
 }
 
 export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // The request's one 'close' listener: it ends the in-flight count and, once the request has
+  // been forwarded, writes the log line with what the backend answered.
+  let forwarded: { readonly fields: LogFields; readonly at: number } | null = null;
+  res.once('close', () => {
+    deps.onResponseClosed();
+    if (forwarded === null) return;
+    forwarded.fields.upstreamMs = Math.round(performance.now() - forwarded.at);
+    forwarded.fields.status = res.statusCode;
+    finish(deps, forwarded.fields);
+  });
   const requestId = requestIdOf(req.headers);
   const method = req.method ?? 'GET';
   const framing = framingProblem(method, req.headers);
@@ -53,12 +65,7 @@ export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: S
   prepare(deps, req, decision.url, requestId, false);
   // Forwarded answers carry the id too, so a client can quote it against the decision log.
   res.setHeader('x-request-id', requestId);
-  const forwardedAt = performance.now();
-  res.once('close', () => {
-    fields.upstreamMs = Math.round(performance.now() - forwardedAt);
-    fields.status = res.statusCode;
-    finish(deps, fields);
-  });
+  forwarded = { fields, at: performance.now() };
   deps.forwarder.web(req, res, (err) => {
     fields.outcome = err.code;
     fields.detail = err.message;

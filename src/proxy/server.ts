@@ -33,14 +33,14 @@ import { RptLifetime } from './rpt-lifetime.js';
 export const BOOT_RETRY_INITIAL_MS = 200;
 export const BOOT_RETRY_MAX_MS = 5_000;
 /** After a reload could not be registered (oxd down), it is tried again this much later. */
-export const RELOAD_RETRY_MS = 5_000;
+const RELOAD_RETRY_MS = 5_000;
 /**
  * A client must finish its request head this fast (Node's default is 60 s, checked only every
  * 30 s): slowloris clients that trickle header bytes are cut after at most ~22 s, not ~90 s.
  */
 export const HEADERS_TIMEOUT_MS = 20_000;
 /** The whole request, body included (Node's default, made explicit): slow uploads still fit. */
-export const REQUEST_TIMEOUT_MS = 300_000;
+const REQUEST_TIMEOUT_MS = 300_000;
 
 export interface StartProxyOptions extends ServeOptionsInput {
   /** Where JSON log lines go (default stdout). */
@@ -156,6 +156,10 @@ class ProxyRuntime {
       forwarder: this.#forwarder,
       metrics: this.#metrics,
       logger: this.#logger,
+      onResponseClosed: () => {
+        this.#inFlight -= 1;
+        if (this.#inFlight === 0) this.#drained?.();
+      },
     };
     const headersTimeout = input.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
     const serverOptions = {
@@ -166,10 +170,6 @@ class ProxyRuntime {
     };
     this.#server = createServer(serverOptions, (req, res) => {
       this.#inFlight += 1;
-      res.once('close', () => {
-        this.#inFlight -= 1;
-        if (this.#inFlight === 0) this.#drained?.();
-      });
       if (this.#closing) res.setHeader('connection', 'close');
       handleHttp(deps, req, res).catch((err: unknown) => {
         this.#logger.error({ err }, 'request handling failed');

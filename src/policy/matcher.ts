@@ -7,7 +7,7 @@
  */
 import { HTTP_METHODS } from './types.js';
 import type { CanonicalTarget, Match, Matcher, Policy } from './types.js';
-import { emptyNode, insert } from './trie.js';
+import { emptyNode, insert, patternOf } from './trie.js';
 import type { Terminal, TrieNode } from './trie.js';
 
 // Ranks of what matched at one position of a pattern; lower is more specific.
@@ -97,13 +97,14 @@ export function compileMatcher(policy: Policy): Matcher {
   const tries = new Map<string, TrieNode>();
   policy.resources.forEach((resource, index) => {
     const methods = resource.kind === 'public' ? (resource.httpMethods ?? HTTP_METHODS) : resource.conditions.flatMap((c) => c.httpMethods);
+    const elements = patternOf(resource);
     for (const method of methods) {
       let root = tries.get(method);
       if (root === undefined) {
         root = emptyNode();
         tries.set(method, root);
       }
-      insert(root, resource, method, index);
+      insert(root, resource, elements, method, index);
     }
   });
   const lookup = (method: string, matchPath: string): Match => {
@@ -129,5 +130,10 @@ export function compileMatcher(policy: Policy): Matcher {
 
 /** The distinct matches of every reading of a target (two when it ends in '/'); all must allow. */
 export function resolveRequest(matcher: Matcher, method: string, target: CanonicalTarget & { ok: true }): readonly Match[] {
-  return [...new Set(target.matchPaths.map((p) => matcher.match(method, p)))];
+  const [first, second] = target.matchPaths;
+  const match = matcher.match(method, first);
+  if (second === undefined) return [match];
+  // Matches are shared objects per resource, so identity tells the readings apart.
+  const other = matcher.match(method, second);
+  return other === match ? [match] : [match, other];
 }

@@ -3,6 +3,7 @@
  * costs time in proportion to the path length, not to the number of resources.
  */
 import { parsePattern } from './pattern.js';
+import type { PatternElement } from './pattern.js';
 import type { Match, PolicyResource } from './types.js';
 
 export interface Terminal {
@@ -51,14 +52,19 @@ function regexChild(node: TrieNode, source: string, regex: RegExp): TrieNode {
   return child;
 }
 
-/** Adds one resource, for one method, to that method's trie. */
-export function insert(root: TrieNode, resource: PolicyResource, method: string, index: number): void {
+/** The elements of a validated resource's path (parsed once per resource, not per method). */
+export function patternOf(resource: PolicyResource): readonly PatternElement[] {
   const parsed = parsePattern(resource.path);
   // The policy was validated, so every path parses; a failure here is a programming error.
   if (!parsed.ok) throw new TypeError(`unvalidated resource path ${resource.path}`);
+  return parsed.elements;
+}
+
+/** Adds one resource (its path parsed by patternOf), for one method, to that method's trie. */
+export function insert(root: TrieNode, resource: PolicyResource, elements: readonly PatternElement[], method: string, index: number): void {
   let node = root;
   const exactLiterals: { element: number; text: string }[] = [];
-  parsed.elements.forEach((element, i) => {
+  elements.forEach((element, i) => {
     switch (element.kind) {
       case 'literal': {
         const key = element.text.toLowerCase();

@@ -38,13 +38,16 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
  */
 const FRAMING = new Set(['content-length', 'transfer-encoding']);
 
-export function normalizeHeaderName(name: string): string {
+function normalizeHeaderName(name: string): string {
   return name.toLowerCase().replaceAll('_', '-');
 }
 
 /** True for a header only a trusted proxy may set (every X-Forwarded-* and the SPOOFABLE set). */
 export function isForwardingHeader(name: string): boolean {
-  const normalized = normalizeHeaderName(name);
+  return isForwardingName(normalizeHeaderName(name));
+}
+
+function isForwardingName(normalized: string): boolean {
   return normalized.startsWith('x-forwarded-') || SPOOFABLE.has(normalized);
 }
 
@@ -122,7 +125,7 @@ export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, ctx: Upstre
     // framingProblem refuses such requests; this keeps the framing should any path skip it.
     const hopByHop = HOP_BY_HOP.has(normalized) || (connectionTokens.has(normalized) && !FRAMING.has(normalized));
     const keepForUpgrade = ctx.upgrade && (normalized === 'connection' || normalized === 'upgrade');
-    if ((hopByHop && !keepForUpgrade) || (!ctx.trustedPeer && isForwardingHeader(name))) {
+    if ((hopByHop && !keepForUpgrade) || (!ctx.trustedPeer && isForwardingName(normalized))) {
       Reflect.deleteProperty(headers, name);
     }
   }

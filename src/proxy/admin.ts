@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { BreakerState, ProxyMetrics } from './metrics.js';
-import { sendRejection } from './respond.js';
+import { sendJson, sendRejection } from './respond.js';
 
 export interface ReadinessReport {
   readonly ready: boolean;
@@ -50,10 +50,4 @@ async function handle(deps: AdminDeps, req: IncomingMessage, res: ServerResponse
     default:
       sendRejection(res, { code: 'not_found' }, null);
   }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

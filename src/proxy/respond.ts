@@ -44,19 +44,16 @@ export function statusOf(code: RejectionCode): number {
   return TABLE[code].status;
 }
 
-/** The complete answer for a rejection: status, headers and serialised body. */
-export interface RenderedRejection {
+/** A complete answer the proxy writes itself: status, headers and serialised body. */
+export interface RenderedAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
 
-export function renderRejection(rejection: Rejection, requestId: string | null): RenderedRejection {
+export function renderRejection(rejection: Rejection, requestId: string | null): RenderedAnswer {
   const { status, message } = TABLE[rejection.code];
-  const headers: Record<string, string> = {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-  };
+  const headers: Record<string, string> = {};
   if (requestId !== null) headers['x-request-id'] = requestId;
   const body: Record<string, string> = { code: rejection.code, message };
   switch (rejection.code) {
@@ -78,18 +75,38 @@ export function renderRejection(rejection: Rejection, requestId: string | null):
     default:
       break;
   }
+  return renderJson(status, body, headers);
+}
+
+/** A JSON answer the proxy writes itself (rejections, admin endpoints): never cached. */
+function renderJson(status: number, body: unknown, extraHeaders: Readonly<Record<string, string>> = {}): RenderedAnswer {
   const text = JSON.stringify(body);
-  headers['content-length'] = String(Buffer.byteLength(text));
-  return { status, headers, body: text };
+  return {
+    status,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...extraHeaders,
+      'content-length': String(Buffer.byteLength(text)),
+    },
+    body: text,
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  send(res, renderJson(status, body));
 }
 
 export function sendRejection(res: ServerResponse, rejection: Rejection, requestId: string | null): void {
-  const rendered = renderRejection(rejection, requestId);
   if (res.headersSent) {
     // Part of an upstream answer already went out: the only honest signal left is a cut connection.
     res.destroy();
     return;
   }
+  send(res, renderRejection(rejection, requestId));
+}
+
+function send(res: ServerResponse, rendered: RenderedAnswer): void {
   res.writeHead(rendered.status, rendered.headers);
   res.end(rendered.body);
 }

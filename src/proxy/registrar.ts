@@ -8,6 +8,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { OxdError } from '../oxd/index.js';
 import type { OxdProtocol, RpInfo, UmaResource } from '../oxd/index.js';
+import { canonicalJson } from '../policy/index.js';
 import type { Policy } from '../policy/index.js';
 import type { OxdGuard } from './oxd-guard.js';
 
@@ -163,7 +164,7 @@ function entryKey(path: string, methods: readonly string[], scopes: readonly str
   // a ticket will actually ask for, so an unchanged policy is recognised as unchanged.
   const data = expressions.length === 1 ? asStrings(expressionData(expressions[0])) : [];
   const effectiveTicketScopes = ticketScopes.length > 0 ? ticketScopes : scopes.length > 0 ? scopes : data;
-  return canonical([path, sorted(methods.map((m) => m.toUpperCase())), sorted(scopes), sorted(effectiveTicketScopes), expressions.map(canonical).sort()]);
+  return canonicalJson([path, sorted(methods.map((m) => m.toUpperCase())), sorted(scopes), sorted(effectiveTicketScopes), expressions.map(canonicalJson).sort()]);
 }
 
 function expressionData(expression: unknown): unknown {
@@ -195,14 +196,4 @@ function sameMultiset(a: readonly string[], b: readonly string[]): boolean {
   const left = sorted(a);
   const right = sorted(b);
   return left.every((value, i) => value === right[i]);
-}
-
-/** JSON with object keys sorted at every level. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${(value as unknown[]).map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }

@@ -83,6 +83,10 @@ export async function decide(ctx: EnforceContext, input: EnforceInput): Promise<
   return { kind: 'forward', reason: best.reason, url, path, pattern: best.pattern, cacheHit: best.reason === 'granted' && cacheHit };
 }
 
+function unavailable(ctx: EnforceContext): Rejection {
+  return { code: 'authorization_unavailable', retryAfterSeconds: ctx.retryAfterSeconds };
+}
+
 function rank(reason: ForwardReason): number {
   return reason === 'granted' ? 2 : reason === 'public' ? 1 : 0;
 }
@@ -98,7 +102,7 @@ async function judge(ctx: EnforceContext, match: Match, rpt: string | null): Pro
     case 'protected': {
       const pattern = match.pattern;
       if (!ctx.registered) {
-        return { allowed: false, rejection: { code: 'authorization_unavailable', retryAfterSeconds: ctx.retryAfterSeconds }, pattern, detail: 'not_registered' };
+        return { allowed: false, rejection: unavailable(ctx), pattern, detail: 'not_registered' };
       }
       // match.method, not the request's: a HEAD judged as GET is asked about (and cached as) GET.
       const outcome = await ctx.authorizer.check({ rpt, method: match.method, pattern, generation: ctx.state.generation });
@@ -109,13 +113,13 @@ async function judge(ctx: EnforceContext, match: Match, rpt: string | null): Pro
           // oxd's header goes out verbatim, so one holding CR/LF would split the response
           // (the upgrade path writes raw bytes): an answer like that is garbage, hence 503.
           if (!isHeaderValue(outcome.wwwAuthenticate)) {
-            return { allowed: false, rejection: { code: 'authorization_unavailable', retryAfterSeconds: ctx.retryAfterSeconds }, pattern, detail: 'oxd sent a WWW-Authenticate value that is not a valid header value' };
+            return { allowed: false, rejection: unavailable(ctx), pattern, detail: 'oxd sent a WWW-Authenticate value that is not a valid header value' };
           }
           return { allowed: false, rejection: { code: 'uma_ticket', ticket: outcome.ticket, wwwAuthenticate: outcome.wwwAuthenticate }, pattern, detail: null };
         case 'forbidden':
           return { allowed: false, rejection: { code: 'uma_forbidden' }, pattern, detail: null };
         case 'unavailable':
-          return { allowed: false, rejection: { code: 'authorization_unavailable', retryAfterSeconds: ctx.retryAfterSeconds }, pattern, detail: outcome.error.reason };
+          return { allowed: false, rejection: unavailable(ctx), pattern, detail: outcome.error.reason };
       }
     }
   }

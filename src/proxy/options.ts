@@ -139,7 +139,7 @@ function parseUpstream(value: string | undefined, fail: Fail): URL | null {
 }
 
 /** Accepts `host:port`, `[v6]:port`, `:port` and `port` (all interfaces). */
-export function parseListen(option: string, value: string, fail: Fail): ListenAddress | null {
+function parseListen(option: string, value: string, fail: Fail): ListenAddress | null {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):?(\d+)$/.exec(value.includes(':') ? value : `:${value}`);
   const portText = match?.[3];
   const host = match?.[1] ?? match?.[2];

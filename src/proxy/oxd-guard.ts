@@ -13,9 +13,9 @@ import { AuthorizationUnavailableError, type UnavailableReason } from './errors.
 import type { BreakerState, ProxyMetrics } from './metrics.js';
 
 /** Consecutive transport failures that open the breaker. */
-export const DEFAULT_FAILURE_THRESHOLD = 3;
+const DEFAULT_FAILURE_THRESHOLD = 3;
 /** While open, one probe call goes through this often (contract: at least every 5 s). */
-export const DEFAULT_PROBE_INTERVAL_MS = 2_000;
+const DEFAULT_PROBE_INTERVAL_MS = 2_000;
 
 /** One cheap, side-effect-free oxd call for the background probe (see oxd-probe.ts). */
 export interface ProbeCall {

@@ -23,7 +23,7 @@ export interface ProbeClient {
 }
 
 /** A token no AS issued, so introspecting it changes nothing and answers `active: false`. */
-export const PROBE_RPT = 'umagate-breaker-probe';
+const PROBE_RPT = 'umagate-breaker-probe';
 
 export function oxdProbe(client: ProbeClient): () => ProbeCall | null {
   return () => {

@@ -9,7 +9,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** Editors emit several events per save; wait for them to settle. */
-export const RELOAD_DEBOUNCE_MS = 200;
+const RELOAD_DEBOUNCE_MS = 200;
 
 export type ReloadTrigger = 'watch' | 'signal' | 'api';
 

@@ -9,10 +9,10 @@ import type { RptIntrospectionResult } from '../oxd/types.js';
 import { SingleFlight } from './decision-cache.js';
 
 /** Cached grants end this long before the RPT's expiry, to absorb clock skew with the AS. */
-export const RPT_EXPIRY_SKEW_MS = 1_000;
+const RPT_EXPIRY_SKEW_MS = 1_000;
 
 /** `exp` (seconds since the epoch) from a JWT-shaped token, or null when it is not one. */
-export function jwtExpiry(token: string): number | null {
+function jwtExpiry(token: string): number | null {
   const parts = token.split('.');
   const payload = parts[1];
   if (parts.length !== 3 || payload === undefined || payload === '') return null;

@@ -1,10 +1,11 @@
 /** `umagate protect`: register the policy with oxd and exit — 0 registered/unchanged, 1 error. */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { OxdError } from '../../oxd/index.js';
 import { PolicyError } from '../../policy/index.js';
 import { AuthorizationUnavailableError, registerPolicy } from '../../proxy/index.js';
 import { createLogger } from '../../proxy/logger.js';
 import { DEFAULT_OXD_CONFIG, DEFAULT_OXD_TIMEOUT_SECONDS, DEFAULT_POLICY_FILE } from '../../proxy/options.js';
+import { envOption } from './serve.js';
 import { printPolicyError } from './validate.js';
 
 interface ProtectFlags {
@@ -17,9 +18,9 @@ export function registerProtectCommand(program: Command): void {
   program
     .command('protect')
     .description('register the policy with oxd (only when it differs from what oxd holds) and exit')
-    .addOption(new Option('--policy <file>', 'policy file').env('UMAGATE_POLICY').default(DEFAULT_POLICY_FILE))
-    .addOption(new Option('--oxd-config <file>', 'oxd-python compatible ini file').env('UMAGATE_OXD_CONFIG').default(DEFAULT_OXD_CONFIG))
-    .addOption(new Option('--oxd-timeout <seconds>', 'deadline of one oxd call').env('UMAGATE_OXD_TIMEOUT').default(String(DEFAULT_OXD_TIMEOUT_SECONDS)))
+    .addOption(envOption('--policy <file>', 'policy file', 'POLICY', DEFAULT_POLICY_FILE))
+    .addOption(envOption('--oxd-config <file>', 'oxd-python compatible ini file', 'OXD_CONFIG', DEFAULT_OXD_CONFIG))
+    .addOption(envOption('--oxd-timeout <seconds>', 'deadline of one oxd call', 'OXD_TIMEOUT', String(DEFAULT_OXD_TIMEOUT_SECONDS)))
     .action(async (flags: ProtectFlags) => {
       const seconds = Number(flags.oxdTimeout);
       if (!Number.isFinite(seconds) || seconds <= 0) {

@@ -39,7 +39,8 @@ interface ServeFlags {
   readonly shutdownGrace: string;
 }
 
-function flag(flags: string, description: string, env: string, defaultValue?: string): Option {
+/** An option read from the flag, else from `UMAGATE_<env>`, else `defaultValue` (serve and protect). */
+export function envOption(flags: string, description: string, env: string, defaultValue?: string): Option {
   const option = new Option(flags, description).env(`UMAGATE_${env}`);
   return defaultValue === undefined ? option : option.default(defaultValue);
 }
@@ -48,19 +49,19 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('run the UMA enforcement proxy in front of --upstream')
-    .addOption(flag('--policy <file>', 'policy file (watched; SIGHUP reloads it)', 'POLICY', DEFAULT_POLICY_FILE))
-    .addOption(flag('--oxd-config <file>', 'oxd-python compatible ini file', 'OXD_CONFIG', DEFAULT_OXD_CONFIG))
-    .addOption(flag('--upstream <url>', 'backend base URL (required), e.g. http://127.0.0.1:3000', 'UPSTREAM'))
-    .addOption(flag('--listen <host:port>', 'traffic listener', 'LISTEN', DEFAULT_LISTEN))
-    .addOption(flag('--admin-listen <host:port>', 'admin listener: /healthz, /readyz, /metrics', 'ADMIN_LISTEN', DEFAULT_ADMIN_LISTEN))
-    .addOption(flag('--pass-credentials <mode>', 'pass: forward Authorization to the backend; hide: strip it', 'PASS_CREDENTIALS', DEFAULT_PASS_CREDENTIALS).choices(['pass', 'hide']))
-    .addOption(flag('--cache-ttl <seconds>', 'longest a grant is cached (never beyond the RPT expiry)', 'CACHE_TTL', String(DEFAULT_CACHE_TTL_SECONDS)))
-    .addOption(flag('--cache-max <entries>', 'grants kept at most', 'CACHE_MAX', String(DEFAULT_CACHE_MAX)))
-    .addOption(flag('--trust-proxy <cidrs>', 'comma-separated CIDRs whose X-Forwarded-* headers are kept (default: none)', 'TRUST_PROXY'))
-    .addOption(flag('--log-level <level>', 'log level', 'LOG_LEVEL', DEFAULT_LOG_LEVEL).choices(LOG_LEVELS))
-    .addOption(flag('--upstream-timeout <seconds>', 'how long the backend may take to answer (then 504)', 'UPSTREAM_TIMEOUT', String(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)))
-    .addOption(flag('--oxd-timeout <seconds>', 'deadline of one oxd call (then 503)', 'OXD_TIMEOUT', String(DEFAULT_OXD_TIMEOUT_SECONDS)))
-    .addOption(flag('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
+    .addOption(envOption('--policy <file>', 'policy file (watched; SIGHUP reloads it)', 'POLICY', DEFAULT_POLICY_FILE))
+    .addOption(envOption('--oxd-config <file>', 'oxd-python compatible ini file', 'OXD_CONFIG', DEFAULT_OXD_CONFIG))
+    .addOption(envOption('--upstream <url>', 'backend base URL (required), e.g. http://127.0.0.1:3000', 'UPSTREAM'))
+    .addOption(envOption('--listen <host:port>', 'traffic listener', 'LISTEN', DEFAULT_LISTEN))
+    .addOption(envOption('--admin-listen <host:port>', 'admin listener: /healthz, /readyz, /metrics', 'ADMIN_LISTEN', DEFAULT_ADMIN_LISTEN))
+    .addOption(envOption('--pass-credentials <mode>', 'pass: forward Authorization to the backend; hide: strip it', 'PASS_CREDENTIALS', DEFAULT_PASS_CREDENTIALS).choices(['pass', 'hide']))
+    .addOption(envOption('--cache-ttl <seconds>', 'longest a grant is cached (never beyond the RPT expiry)', 'CACHE_TTL', String(DEFAULT_CACHE_TTL_SECONDS)))
+    .addOption(envOption('--cache-max <entries>', 'grants kept at most', 'CACHE_MAX', String(DEFAULT_CACHE_MAX)))
+    .addOption(envOption('--trust-proxy <cidrs>', 'comma-separated CIDRs whose X-Forwarded-* headers are kept (default: none)', 'TRUST_PROXY'))
+    .addOption(envOption('--log-level <level>', 'log level', 'LOG_LEVEL', DEFAULT_LOG_LEVEL).choices(LOG_LEVELS))
+    .addOption(envOption('--upstream-timeout <seconds>', 'how long the backend may take to answer (then 504)', 'UPSTREAM_TIMEOUT', String(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)))
+    .addOption(envOption('--oxd-timeout <seconds>', 'deadline of one oxd call (then 503)', 'OXD_TIMEOUT', String(DEFAULT_OXD_TIMEOUT_SECONDS)))
+    .addOption(envOption('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
     .action(async (flags: ServeFlags) => {
       await serve(flags);
     });

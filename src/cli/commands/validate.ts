@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { PolicyError, formatProblem, loadPolicy } from '../../policy/index.js';
 import type { Policy } from '../../policy/index.js';
+import { DEFAULT_POLICY_FILE } from '../../proxy/options.js';
 
 function summary(file: string, policy: Policy): string {
   const total = policy.resources.length;
@@ -24,7 +25,7 @@ export function registerValidateCommand(program: Command): void {
   program
     .command('validate')
     .description('check a policy file and list every problem with its line:column')
-    .argument('[file]', 'policy file', 'policies.yaml')
+    .argument('[file]', 'policy file', DEFAULT_POLICY_FILE)
     .action(async (file: string) => {
       try {
         const policy = await loadPolicy(file);

@@ -25,7 +25,7 @@ export interface ProtectedResource {
   readonly conditions: readonly UmaCondition[];
 }
 
-/** Forwarded with no check and never registered. `httpMethods` null means every method. */
+/** Forwarded with no check and never registered. `httpMethods` null means every known method (HTTP_METHODS). */
 export interface PublicResource {
   readonly kind: 'public';
   readonly path: string;

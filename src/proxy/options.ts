@@ -68,6 +68,9 @@ export interface ServeOptionsInput {
   readonly shutdownGrace?: string | number | undefined;
 }
 
+/** The shortest deadline accepted, in seconds: anything shorter would round to 0 ms. */
+export const MIN_TIMEOUT_SECONDS = 0.001;
+
 export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
   const problems: OptionProblem[] = [];
   const fail = (option: string, message: string): void => {
@@ -83,8 +86,8 @@ export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
   }
   const cacheTtlSeconds = parseNumber('--cache-ttl', input.cacheTtl ?? DEFAULT_CACHE_TTL_SECONDS, { min: 0, integer: false }, fail);
   const cacheMax = parseNumber('--cache-max', input.cacheMax ?? DEFAULT_CACHE_MAX, { min: 1, integer: true }, fail);
-  const upstreamTimeout = parseNumber('--upstream-timeout', input.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT_SECONDS, { min: 0.001, integer: false }, fail);
-  const oxdTimeout = parseNumber('--oxd-timeout', input.oxdTimeout ?? DEFAULT_OXD_TIMEOUT_SECONDS, { min: 0.001, integer: false }, fail);
+  const upstreamTimeout = parseNumber('--upstream-timeout', input.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
+  const oxdTimeout = parseNumber('--oxd-timeout', input.oxdTimeout ?? DEFAULT_OXD_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
   const shutdownGrace = parseNumber('--shutdown-grace', input.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, { min: 0, integer: false }, fail);
   const logLevel = input.logLevel ?? DEFAULT_LOG_LEVEL;
   if (!isLogLevel(logLevel)) fail('--log-level', `"${logLevel}" is not allowed: use one of ${LOG_LEVELS.join(', ')}`);

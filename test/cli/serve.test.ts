@@ -172,6 +172,12 @@ describe('umagate serve as a process', () => {
 });
 
 describe('umagate protect', () => {
+  it('refuses an --oxd-timeout that would round to a 0 ms deadline, as serve does', async () => {
+    const result = await runCli(['protect', '--oxd-timeout', '0.0001']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('--oxd-timeout: "0.0001" is not a number >= 0.001\n');
+  });
+
   it('registers the policy and exits 0; a second run reports it unchanged', async () => {
     const oxd = await devOxd();
     const dir = await workspace(oxd);

@@ -4,7 +4,7 @@ import { OxdError } from '../../oxd/index.js';
 import { PolicyError } from '../../policy/index.js';
 import { AuthorizationUnavailableError, registerPolicy } from '../../proxy/index.js';
 import { createLogger } from '../../proxy/logger.js';
-import { DEFAULT_OXD_CONFIG, DEFAULT_OXD_TIMEOUT_SECONDS, DEFAULT_POLICY_FILE } from '../../proxy/options.js';
+import { DEFAULT_OXD_CONFIG, DEFAULT_OXD_TIMEOUT_SECONDS, DEFAULT_POLICY_FILE, MIN_TIMEOUT_SECONDS } from '../../proxy/options.js';
 import { envOption } from './serve.js';
 import { printPolicyError } from './validate.js';
 
@@ -23,8 +23,8 @@ export function registerProtectCommand(program: Command): void {
     .addOption(envOption('--oxd-timeout <seconds>', 'deadline of one oxd call', 'OXD_TIMEOUT', String(DEFAULT_OXD_TIMEOUT_SECONDS)))
     .action(async (flags: ProtectFlags) => {
       const seconds = Number(flags.oxdTimeout);
-      if (!Number.isFinite(seconds) || seconds <= 0) {
-        process.stderr.write(`--oxd-timeout: "${flags.oxdTimeout}" is not a number > 0\n`);
+      if (!Number.isFinite(seconds) || seconds < MIN_TIMEOUT_SECONDS) {
+        process.stderr.write(`--oxd-timeout: "${flags.oxdTimeout}" is not a number >= ${MIN_TIMEOUT_SECONDS}\n`);
         process.exitCode = 1;
         return;
       }

@@ -7,11 +7,12 @@ import { OxdError } from './errors.js';
 import { isUnsupported, tokenPolicy, type OxdCommand } from './commands.js';
 import { OxdConfigFile, DEFAULT_SOCKET_HOST, DEFAULT_SOCKET_PORT, DEFAULT_TIMEOUT_MS, type OxdConfig } from './config.js';
 import type { IniUpdates } from './config-write.js';
+import { defined } from './json.js';
 import {
+  needInfoFromError,
   parseCheckAccess,
   parseClientRegistration,
   parseIntrospection,
-  parseNeedInfo,
   parseRpInfo,
   parseRpt,
   parseRptIntrospection,
@@ -56,12 +57,6 @@ export const DEFAULT_CLIENT_TOKEN_SCOPE: readonly string[] = ['openid', 'oxd'];
 
 /** oxd-python sends "python"; oxd only records it. */
 const PROGRAMMING_LANGUAGE = 'javascript';
-
-/** Adds each defined value, so optional arguments are left out of the JSON rather than sent as null. */
-function withDefined(params: Params, optional: Readonly<Record<string, unknown>>): Params {
-  for (const [key, value] of Object.entries(optional)) if (value !== undefined) params[key] = value;
-  return params;
-}
 
 function createTransport(options: OxdClientOptions, timeoutMs: number): OxdTransport {
   const logger = options.logger === undefined ? {} : { logger: options.logger };
@@ -155,27 +150,21 @@ export class OxdClient {
    * oxd id and credentials are written back as oxd-python does.
    */
   async setupClient(): Promise<ClientRegistration> {
-    await this.#assertWritable();
-    const command: OxdCommand = this.protocol === 'rest' ? 'register_site' : 'setup_client';
-    const result = parseClientRegistration(await this.#call(command, this.#registrationParams(command)), command);
-    await this.#storeRegistration(result);
-    return result;
+    return this.#register(this.protocol === 'rest' ? 'register_site' : 'setup_client');
   }
 
   /** Registers the site unless an oxd id is already held (as oxd-python), or when `force` is set. */
   async registerSite(options: RegisterSiteOptions = {}): Promise<ClientRegistration> {
     if (this.#oxdId !== null && options.force !== true) return { oxd_id: this.#oxdId };
-    await this.#assertWritable();
-    const result = parseClientRegistration(await this.#call('register_site', this.#registrationParams('register_site')), 'register_site');
-    await this.#storeRegistration(result);
-    return result;
+    return this.#register('register_site');
   }
 
   async updateSiteRegistration(options: UpdateSiteOptions = {}): Promise<SiteResult> {
-    const params = withDefined(
-      { ...this.#registrationParams('update_site'), oxd_id: this.#requireOxdId() },
-      { client_secret_expires_at: options.clientSecretExpiresAt },
-    );
+    const params = {
+      ...this.#registrationParams('update_site'),
+      oxd_id: this.#requireOxdId(),
+      ...defined({ client_secret_expires_at: options.clientSecretExpiresAt }),
+    };
     return parseSite(await this.#call('update_site', params), 'update_site');
   }
 
@@ -216,10 +205,10 @@ export class OxdClient {
   // ---- OpenID Connect ----
 
   async getAuthorizationUrl(options: AuthorizationUrlOptions = {}): Promise<string> {
-    const params = withDefined(
-      { oxd_id: this.#requireOxdId() },
-      { scope: options.scope, acr_values: options.acrValues, prompt: options.prompt, custom_parameters: options.customParams },
-    );
+    const params = {
+      oxd_id: this.#requireOxdId(),
+      ...defined({ scope: options.scope, acr_values: options.acrValues, prompt: options.prompt, custom_parameters: options.customParams }),
+    };
     return parseStringField(await this.#call('get_authorization_url', params), 'authorization_url', 'get_authorization_url');
   }
 
@@ -229,7 +218,7 @@ export class OxdClient {
   }
 
   async getAccessTokenByRefreshToken(refreshToken: string, options: { readonly scope?: readonly string[] } = {}): Promise<TokenResult> {
-    const params = withDefined({ oxd_id: this.#requireOxdId(), refresh_token: refreshToken }, { scope: options.scope });
+    const params = { oxd_id: this.#requireOxdId(), refresh_token: refreshToken, ...defined({ scope: options.scope }) };
     return parseToken(await this.#call('get_access_token_by_refresh_token', params), 'get_access_token_by_refresh_token');
   }
 
@@ -240,15 +229,15 @@ export class OxdClient {
   }
 
   async getLogoutUri(options: LogoutUriOptions = {}): Promise<string> {
-    const params = withDefined(
-      { oxd_id: this.#requireOxdId() },
-      {
+    const params = {
+      oxd_id: this.#requireOxdId(),
+      ...defined({
         id_token_hint: options.idTokenHint,
         post_logout_redirect_uri: options.postLogoutRedirectUri,
         state: options.state,
         session_state: options.sessionState,
-      },
-    );
+      }),
+    };
     return parseStringField(await this.#call('get_logout_uri', params), 'uri', 'get_logout_uri');
   }
 
@@ -277,29 +266,22 @@ export class OxdClient {
 
   /** The RPT, or need_info as a typed result (not a throw), as oxd-python returns it. */
   async umaRpGetRpt(ticket: string, options: UmaRpGetRptOptions = {}): Promise<UmaRpGetRptResult> {
-    const params = withDefined(
-      { oxd_id: this.#requireOxdId(), ticket },
-      {
+    const params = {
+      oxd_id: this.#requireOxdId(),
+      ticket,
+      ...defined({
         claim_token: options.claimToken,
         claim_token_format: options.claimTokenFormat,
         pct: options.pct,
         rpt: options.rpt,
         scope: options.scope,
         state: options.state,
-      },
-    );
+      }),
+    };
     try {
       return parseRpt(await this.#call('uma_rp_get_rpt', params), 'uma_rp_get_rpt');
     } catch (err) {
-      if (err instanceof OxdError && err.code === 'need_info') {
-        try {
-          return parseNeedInfo(err.details, 'uma_rp_get_rpt');
-        } catch (shapeError) {
-          // Keep oxd's need_info error as the cause: it holds what oxd actually sent.
-          const message = shapeError instanceof Error ? shapeError.message : 'oxd answered uma_rp_get_rpt with a malformed need_info';
-          throw new OxdError('oxd_bad_response', message, { command: 'uma_rp_get_rpt', cause: err });
-        }
-      }
+      if (err instanceof OxdError && err.code === 'need_info') return needInfoFromError(err, 'uma_rp_get_rpt');
       throw err;
     }
   }
@@ -334,7 +316,7 @@ export class OxdClient {
     } catch (err) {
       if (policy === 'none' || !isTokenRejection(err)) throw err;
       this.#tokens.reject(token);
-      this.#logger?.info({ command, code: (err as OxdError).code }, 'oxd refused the protection token; obtaining a new one');
+      this.#logger?.info({ command, code: err.code }, 'oxd refused the protection token; obtaining a new one');
       return this.#transport.send(command, params, await this.#tokens.get());
     }
   }
@@ -349,17 +331,26 @@ export class OxdClient {
         `${this.#source()}: [client] client_id and client_secret are needed for get_client_token; run setup-client (or register-site on oxd 4.x) first`,
       );
     }
-    const params = withDefined(
-      { client_id: clientId, client_secret: clientSecret, scope: options.scope ?? DEFAULT_CLIENT_TOKEN_SCOPE },
-      {
+    const params = {
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope: options.scope ?? DEFAULT_CLIENT_TOKEN_SCOPE,
+      ...defined({
         op_host: options.opHost ?? scalars.op_host,
         op_discovery_path: options.opDiscoveryPath,
         authentication_method: options.authenticationMethod,
         algorithm: options.algorithm,
         key_id: options.keyId,
-      },
-    );
+      }),
+    };
     return parseToken(await this.#call('get_client_token', params), 'get_client_token');
+  }
+
+  async #register(command: 'setup_client' | 'register_site'): Promise<ClientRegistration> {
+    await this.#assertWritable();
+    const result = parseClientRegistration(await this.#call(command, this.#registrationParams(command)), command);
+    await this.#storeRegistration(result);
+    return result;
   }
 
   /** oxd-python's registration parameters: the redirect URI plus every `[client]` value set. */
@@ -394,7 +385,8 @@ export class OxdClient {
       client[key] = value;
       this.#client.scalars[key as keyof typeof fields] = value;
     }
-    await this.#persist(Object.keys(client).length === 0 ? { oxd: { id: result.oxd_id } } : { oxd: { id: result.oxd_id }, client });
+    // An empty section of updates writes nothing, not even its header.
+    await this.#persist({ oxd: { id: result.oxd_id }, client });
   }
 
   /**

@@ -4,6 +4,7 @@
  * as a half-typed object. Optional fields accept `null` (3.x serializes nulls) and drop it.
  */
 import { OxdError } from './errors.js';
+import { defined, isRecord } from './json.js';
 import type {
   CheckAccessResult,
   ClientRegistration,
@@ -22,10 +23,6 @@ type Json = Readonly<Record<string, unknown>>;
 
 function bad(command: string, what: string): OxdError {
   return new OxdError('oxd_bad_response', `oxd answered ${command} with ${what}`, { command });
-}
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function asObject(value: unknown, command: string): Json {
@@ -71,13 +68,6 @@ function scopeList(value: unknown, key: string, command: string): string[] {
   if (value === undefined || value === null) return [];
   if (typeof value === 'string') return value.split(/\s+/).filter((s) => s !== '');
   return stringArray(value, key, command);
-}
-
-/** Copies only the fields present (non-null), so exactOptionalPropertyTypes holds at runtime too. */
-function defined<T extends Record<string, unknown>>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
 }
 
 function withoutKeys(o: Json, keys: readonly string[]): Record<string, unknown> {
@@ -190,18 +180,31 @@ export function parseRpt(value: unknown, command: string): RptResult {
   };
 }
 
-/** need_info: 3.x carries it in the error's `details`, 4.x as the bare 403 body (reference §6.2). */
-export function parseNeedInfo(value: unknown, command: string): NeedInfoResult {
+function parseNeedInfo(value: unknown, command: string): NeedInfoResult {
   const o = asObject(value, command);
   const claims = o['required_claims'] ?? [];
   if (!Array.isArray(claims) || !claims.every(isRecord)) throw bad(command, 'need_info whose "required_claims" is not a list of objects');
-  const redirectUser = optionalString(o, 'redirect_user', command);
   return {
     error: 'need_info',
     ticket: requiredString(o, 'ticket', command),
     required_claims: claims,
-    ...(redirectUser === undefined ? {} : { redirect_user: redirectUser }),
+    ...defined({ redirect_user: optionalString(o, 'redirect_user', command) }),
   };
+}
+
+/**
+ * oxd's need_info error as a typed result. Both generations deliver it as an error whose
+ * `details` hold the ticket and claims (3.x inside the envelope, 4.x as the bare 403 body; the
+ * HTTP transport keeps that body as `details`, reference §6.2). A need_info of the wrong shape is
+ * `oxd_bad_response` with oxd's error as its cause, since that holds what oxd actually sent.
+ */
+export function needInfoFromError(err: OxdError, command: string): NeedInfoResult {
+  try {
+    return parseNeedInfo(err.details, command);
+  } catch (shapeError) {
+    if (!(shapeError instanceof OxdError)) throw shapeError;
+    throw new OxdError('oxd_bad_response', shapeError.message, { command, cause: err });
+  }
 }
 
 export function parseCheckAccess(value: unknown, command: string): CheckAccessResult {

@@ -9,7 +9,7 @@ import type { TokenResult } from './types.js';
 /** Refresh this long before expiry at most, so a token never expires on its way to oxd… */
 export const REFRESH_SKEW_MS = 30_000;
 /** …but never more than this share of its lifetime early, so short-lived tokens stay usable. */
-export const REFRESH_SKEW_RATIO = 0.1;
+const REFRESH_SKEW_RATIO = 0.1;
 
 /**
  * oxd's codes for a protection token it does not accept (3.x params check, 4.x bearer check).
@@ -35,7 +35,7 @@ const FORBIDDEN_NOT_TOKEN: ReadonlySet<string> = new Set(['need_info', 'oxd_acce
  * oxd on a command that needs the token (4.0/4.1 answer a missing token with an empty 403, the
  * https-extension with its "Forbidden Access" 403).
  */
-export function isTokenRejection(err: unknown): boolean {
+export function isTokenRejection(err: unknown): err is OxdError {
   if (!(err instanceof OxdError)) return false;
   if (REJECTION_CODES.has(err.code)) return true;
   return err.status === 403 && !FORBIDDEN_NOT_TOKEN.has(err.code);

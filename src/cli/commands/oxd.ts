@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { OxdClient } from '../../oxd/client.js';
 import { OxdError } from '../../oxd/errors.js';
+import { defined, isRecord } from '../../oxd/json.js';
 import type { OxdLogger, UmaCondition, UmaResource } from '../../oxd/types.js';
 
 /**
@@ -67,13 +68,6 @@ function flag(v: Values, name: string): boolean {
   return v[camel(name)] === true;
 }
 
-/** Keeps only the defined options, as exactOptionalPropertyTypes requires. */
-function defined<T extends Record<string, unknown>>(options: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
-}
-
 /** JSON given inline, or `@file` to read it from a file. */
 async function readJsonArgument(flagName: string, raw: string): Promise<unknown> {
   const text = raw.startsWith('@') ? await readFile(raw.slice(1), 'utf8').catch((err: unknown) => {
@@ -84,10 +78,6 @@ async function readJsonArgument(flagName: string, raw: string): Promise<unknown>
   } catch (err) {
     throw usageError(`--${flagName}: not valid JSON (${(err as Error).message})`);
   }
-}
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isStringList(value: unknown): value is string[] {

@@ -1,5 +1,6 @@
 import { OxdError } from '../errors.js';
-import { badResponse, isRecord, serverError } from './server-error.js';
+import { isRecord } from '../json.js';
+import { badResponse, serverError } from './server-error.js';
 
 /**
  * What an oxd HTTP answer means. Both protocols are read the same way, because deployments mix

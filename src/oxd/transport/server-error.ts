@@ -1,8 +1,5 @@
 import { OxdError } from '../errors.js';
-
-export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from '../json.js';
 
 interface ServerErrorContext {
   readonly command: string;

@@ -1,5 +1,5 @@
-import { stringifyAscii } from '../json.js';
-import { badResponse, isRecord, serverError } from './server-error.js';
+import { isRecord, stringifyAscii } from '../json.js';
+import { badResponse, serverError } from './server-error.js';
 import type { OxdError } from '../errors.js';
 
 /** The socket request envelope; the protection token travels inside params. */

@@ -7,7 +7,7 @@ import { OxdError } from '../errors.js';
 
 const PREFIX_CHARS = 4;
 /** The largest JSON a 4-digit prefix can announce; oxd cannot read or write anything longer. */
-export const MAX_FRAME_CHARS = 9999;
+const MAX_FRAME_CHARS = 9999;
 
 /** Frames ASCII-only JSON (so characters and bytes agree); refuses what the prefix cannot hold. */
 export function encodeFrame(json: string, command: string): string {

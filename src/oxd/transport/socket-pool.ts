@@ -11,7 +11,7 @@ import type { SocketReply } from './socket-envelope.js';
 import type { SocketTransportOptions } from './types.js';
 
 /** Connections kept open to oxd-server when the options name no pool size. */
-export const DEFAULT_SOCKET_POOL_SIZE = 4;
+const DEFAULT_SOCKET_POOL_SIZE = 4;
 
 /**
  * A few lazily opened connections to oxd-server, each carrying one request at a time; callers

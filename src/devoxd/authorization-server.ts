@@ -5,6 +5,7 @@
  * operations.
  */
 import { randomUUID } from 'node:crypto';
+import { base64UrlJson } from './json.js';
 
 export interface AuthorizationServerOptions {
   readonly opHost: string;
@@ -300,7 +301,6 @@ export class AuthorizationServer {
   }
 
   #jwtShaped(clientId: string, nowMs: number, expiresAtMs: number): string {
-    const part = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
     const payload = {
       iss: this.options.opHost,
       client_id: clientId,
@@ -310,6 +310,6 @@ export class AuthorizationServer {
     };
     // JWT-shaped so that readers of `exp` work; not signed by any key, and the dev oxd (through
     // introspect_rpt and check_access) is the only party that vouches for it.
-    return `${part({ alg: 'none', typ: 'JWT', kid: 'dev-oxd' })}.${part(payload)}.${Buffer.from('dev-oxd-unsigned').toString('base64url')}`;
+    return `${base64UrlJson({ alg: 'none', typ: 'JWT', kid: 'dev-oxd' })}.${base64UrlJson(payload)}.${Buffer.from('dev-oxd-unsigned').toString('base64url')}`;
   }
 }

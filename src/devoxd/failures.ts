@@ -98,9 +98,9 @@ export const PROTECTION_EXISTS = failure(
   'Server already has UMA Resources registered for this oxd_id. It is possible to overwrite it if provide overwrite=true for uma_rs_protect command (existing resources will be removed and new UMA Resources added).',
   400,
 );
-export const NEED_INFO_DESCRIPTION =
+const NEED_INFO_DESCRIPTION =
   'The authorization server needs additional information in order to determine whether the client is authorized to have these permissions.';
-export const INVALID_TICKET_DESCRIPTION = 'Ticket is not valid (outdated or not present on Authorization Server).';
+const INVALID_TICKET_DESCRIPTION = 'Ticket is not valid (outdated or not present on Authorization Server).';
 
 export function invalidScopeExpression(gen: OxdGeneration): Failure {
   // 3.x really spells the code with a typo.

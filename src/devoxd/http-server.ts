@@ -11,7 +11,8 @@ import { isJsonObject, jsonCopy, type JsonValue } from './json.js';
 import { commandSpec } from './operations.js';
 import { fail, ok, type Outcome } from './outcome.js';
 import { envelope, extensionReply, restReply, type HttpReply } from './render.js';
-import type { DevOxdFault } from './types.js';
+import { MAX_FRAME } from './socket-server.js';
+import type { DevOxdFault, TlsMaterial } from './types.js';
 
 export type HttpFlavour = 'rest' | 'https-extension';
 
@@ -23,13 +24,6 @@ interface TextReply {
 
 type Answer = HttpReply | TextReply;
 
-export interface TlsMaterial {
-  readonly key: string | Buffer;
-  readonly cert: string | Buffer;
-}
-
-/** The extension forwards over the socket, so it inherits the 9999-character frame limit. */
-const EXTENSION_FRAME_LIMIT = 9999;
 const EXTENSION_NULL_RESPONSE: TextReply = {
   status: 500,
   text: 'Command response is null, please check oxd-server.log file of oxd-server application.',
@@ -98,9 +92,10 @@ function answer(flavour: HttpFlavour, dispatcher: Dispatcher, command: string, p
     if (token.trim() === '') return { status: 403, body: FORBIDDEN };
     forwarded = isJsonObject(params) ? { ...params, protection_access_token: token } : params;
   }
-  if (JSON.stringify({ command, params: forwarded }).length > EXTENSION_FRAME_LIMIT) return EXTENSION_NULL_RESPONSE;
+  // The extension forwards over the socket, so neither the request nor the reply may exceed a frame.
+  if (JSON.stringify({ command, params: forwarded }).length > MAX_FRAME) return EXTENSION_NULL_RESPONSE;
   const outcome = dispatcher.run('https-extension', command, forwarded);
-  if (JSON.stringify(envelope(outcome)).length > EXTENSION_FRAME_LIMIT) return EXTENSION_NULL_RESPONSE;
+  if (JSON.stringify(envelope(outcome)).length > MAX_FRAME) return EXTENSION_NULL_RESPONSE;
   return rendered(flavour, outcome);
 }
 

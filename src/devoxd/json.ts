@@ -8,6 +8,11 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** JSON text in base64url, as the parts of a JWT. */
+export function base64UrlJson(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
 /** A JSON copy of a caller's object (values JSON cannot hold are dropped, as on the wire). */
 export function jsonCopy(value: Readonly<Record<string, unknown>>): JsonObject {
   return JSON.parse(JSON.stringify(value)) as JsonObject;

@@ -8,7 +8,7 @@
  */
 import { DEV_USER, type AccessToken, type Site } from './authorization-server.js';
 import { asError, INVALID_CODE, NO_CODE, NO_REFRESH_TOKEN, NO_STATE, STATE_NOT_VALID } from './failures.js';
-import type { JsonObject } from './json.js';
+import { base64UrlJson, type JsonObject } from './json.js';
 import { fail, isFailure, ok, resolveSite, scopeValue, seconds, type Handler, type OperationContext } from './outcome.js';
 
 const USER_CLAIMS: Readonly<Record<string, string>> = {
@@ -77,9 +77,8 @@ function idToken(site: Site, token: AccessToken, nonce: string): { token: string
     nonce,
     email: USER_CLAIMS['email'] ?? '',
   };
-  const part = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
   // Unsigned on purpose: the dev AS has no keys, and nothing should trust this token.
-  return { token: `${part({ alg: 'none', typ: 'JWT' })}.${part(payload)}.`, claims: payload };
+  return { token: `${base64UrlJson({ alg: 'none', typ: 'JWT' })}.${base64UrlJson(payload)}.`, claims: payload };
 }
 
 export const getTokensByCode: Handler = (ctx, params) => {

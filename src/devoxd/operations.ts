@@ -32,7 +32,7 @@ function spec(handler: Handler, generations: readonly (3 | 4)[], tokenOn4x: bool
 const BOTH = [3, 4] as const;
 
 /** Every command the dev oxd answers, by wire name. */
-export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map([
+const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map([
   ['setup_client', spec(setupClient, [3], false, false)],
   ['get_client_token', spec(getClientToken, BOTH, false, false)],
   ['introspect_access_token', spec(introspectAccessToken, BOTH, true)],

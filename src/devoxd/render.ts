@@ -11,7 +11,7 @@ export interface HttpReply {
   readonly body: JsonValue;
 }
 
-export function errorData(failure: Failure): JsonObject {
+function errorData(failure: Failure): JsonObject {
   return { error: failure.error, error_description: failure.description, details: failure.details };
 }
 

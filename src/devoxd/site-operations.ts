@@ -149,15 +149,7 @@ function rpNode(ctx: OperationContext, site: Site): JsonObject {
   const stored = site.registration;
   const text = (key: string): JsonValue => (typeof stored[key] === 'string' ? stored[key] : null);
   return {
-    oxd_id: site.oxdId,
-    op_host: site.opHost,
-    client_id: site.client.clientId,
-    client_name: site.client.clientName ?? null,
-    client_secret: site.client.clientSecret,
-    client_registration_access_token: site.client.registrationAccessToken,
-    client_registration_client_uri: registrationUri(ctx, site.client),
-    client_id_issued_at: site.client.issuedAt,
-    client_secret_expires_at: 0,
+    ...registrationData(ctx, site),
     setup_client_id: site.setupClientId ?? null,
     authorization_redirect_uri: text('authorization_redirect_uri'),
     post_logout_redirect_uri: text('post_logout_redirect_uri'),

@@ -14,10 +14,11 @@ import { envelope } from './render.js';
 import type { DevOxdFault } from './types.js';
 
 const PREFIX_LENGTH = 4;
-const MAX_FRAME = 9999;
+/** The longest JSON the 4-digit prefix can announce; the https-extension, which forwards over the socket, inherits it. */
+export const MAX_FRAME = 9999;
 
 /** `0042{…}`, or undefined when the text does not fit the 4-digit prefix. */
-export function frame(json: string): string | undefined {
+function frame(json: string): string | undefined {
   return json.length > MAX_FRAME ? undefined : `${String(json.length).padStart(PREFIX_LENGTH, '0')}${json}`;
 }
 

@@ -2,7 +2,7 @@
  * The dev oxd: an in-memory UMA authorization server behind oxd's own wire protocols, for the
  * test suite and the dev sandbox. Never for production.
  */
-import type { OxdLogger } from '../oxd/types.js';
+import type { OxdLogger, OxdProtocol } from '../oxd/types.js';
 
 /** One fault to inject, applied to matching commands before (or instead of) normal handling. */
 export type DevOxdFault =
@@ -56,7 +56,7 @@ export interface DevOxdOptions {
    */
   readonly claimsRequiredFor?: readonly string[];
   /** Serve the HTTP protocols over TLS with this key and certificate (PEM). Default plain HTTP. */
-  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  readonly tls?: TlsMaterial;
   /** How many of the most recent calls `calls` keeps (default 10 000); `count()` stays exact. */
   readonly callLogLimit?: number;
   /** Clock in milliseconds since the epoch (tests inject fake time). Default Date.now. */
@@ -64,8 +64,13 @@ export interface DevOxdOptions {
   readonly logger?: OxdLogger;
 }
 
+export interface TlsMaterial {
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+}
+
 export interface DevOxdCall {
-  readonly protocol: 'socket' | 'https-extension' | 'rest';
+  readonly protocol: OxdProtocol;
   readonly command: string;
   readonly params: Readonly<Record<string, unknown>>;
 }

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
 import { OxdClient } from '../../src/oxd/client.js';
-import { OxdError } from '../../src/oxd/errors.js';
 import type { OxdProtocol, UmaResource } from '../../src/oxd/types.js';
 import { ALL_LISTENERS, PROTOCOLS, writeDevIni } from '../fixtures/oxd/dev-ini.js';
+import { rejection } from './harness.js';
 
 const PHOTO: readonly UmaResource[] = [{ path: '/photo', conditions: [{ httpMethods: ['GET'], scopes: ['view'] }] }];
 
@@ -38,12 +38,6 @@ async function rptFor(client: OxdClient): Promise<string> {
   const result = await client.umaRpGetRpt(await ticketFor(client));
   if ('error' in result) throw new Error('expected an RPT');
   return result.access_token;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OxdError> {
-  const err: unknown = await promise.then(() => null, (e: unknown) => e);
-  if (!(err instanceof OxdError)) throw new Error(`expected an OxdError, got ${String(err)}`);
-  return err;
 }
 
 const COMMANDS: readonly { readonly name: string; readonly run: (ctx: Ctx) => Promise<void> }[] = [

@@ -1,14 +1,16 @@
 import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
+import { describe, expect, it } from 'vitest';
 import { OxdClient } from '../../src/oxd/client.js';
 import { OxdConfigFile, parseOxdConfig } from '../../src/oxd/config.js';
 import { OxdError } from '../../src/oxd/errors.js';
 import { writeDevIni } from '../fixtures/oxd/dev-ini.js';
+import { devOxdSession } from './harness.js';
 
 const FILE = '/etc/umagate/umagate.cfg';
+const REST_ONLY = { restPort: 0, socketPort: null } as const;
+const session = devOxdSession();
 
 function failure(run: () => unknown): OxdError {
   try {
@@ -55,21 +57,12 @@ describe('config_invalid names the file, section and key', () => {
 });
 
 describe('commands that need config values', () => {
-  let dev: DevOxd | undefined;
-  let client: OxdClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await dev?.close();
-    client = undefined;
-    dev = undefined;
-  });
-
   it('registerSite without authorization_redirect_uri fails before calling oxd', async () => {
-    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const dev = await session.startDev(REST_ONLY);
     const dir = await mkdtemp(join(tmpdir(), 'umagate-oxd-'));
     const ini = join(dir, 'umagate.cfg');
     await writeFile(ini, `[oxd]\nprotocol = rest\nhost = ${dev.restUrl ?? ''}\n[client]\nop_host = ${dev.opHost}\n`);
-    client = await OxdClient.fromConfigFile(ini);
+    const client = await session.openClient(ini);
     await expect(client.registerSite()).rejects.toMatchObject({
       code: 'config_invalid',
       message: `${ini}: [client] authorization_redirect_uri is required for register_site`,
@@ -78,9 +71,9 @@ describe('commands that need config values', () => {
   });
 
   it('a command needing the oxd id fails before calling oxd when none is stored', async () => {
-    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const dev = await session.startDev(REST_ONLY);
     const ini = await writeDevIni(dev, 'rest');
-    client = await OxdClient.fromConfigFile(ini);
+    const client = await session.openClient(ini);
     await expect(client.umaRsCheckAccess(null, '/p', 'GET')).rejects.toMatchObject({
       code: 'config_invalid',
       message: `${ini}: [oxd] id is empty; run register-site (or setup-client) first`,
@@ -90,30 +83,21 @@ describe('commands that need config values', () => {
 });
 
 describe('config_not_writable', () => {
-  let dev: DevOxd | undefined;
-  let client: OxdClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await dev?.close();
-    client = undefined;
-    dev = undefined;
-  });
-
   it('a read-only file refuses registration before oxd registers anything', async () => {
-    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const dev = await session.startDev(REST_ONLY);
     const ini = await writeDevIni(dev, 'rest');
     await chmod(ini, 0o444);
-    client = await OxdClient.fromConfigFile(ini);
+    const client = await session.openClient(ini);
     await expect(client.setupClient()).rejects.toMatchObject({ code: 'config_not_writable', message: `${ini} is not writable` });
     expect(dev.calls).toHaveLength(0);
   });
 
   it('a read-only file is fine while nothing needs writing', async () => {
-    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const dev = await session.startDev(REST_ONLY);
     const ini = await writeDevIni(dev, 'rest', { oxd: 'id = already-registered\n' });
     await chmod(ini, 0o444);
     const before = await readFile(ini, 'utf8');
-    client = await OxdClient.fromConfigFile(ini);
+    const client = await session.openClient(ini);
     expect(await client.registerSite()).toEqual({ oxd_id: 'already-registered' });
     const file = await OxdConfigFile.load(ini);
     await file.update({ oxd: { id: 'already-registered' } });
@@ -121,14 +105,14 @@ describe('config_not_writable', () => {
   });
 
   it('a protection token that cannot be written back is kept in memory with a warning', async () => {
-    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const dev = await session.startDev(REST_ONLY);
     const ini = await writeDevIni(dev, 'rest');
     const setup = await OxdClient.fromConfigFile(ini);
     await setup.setupClient();
     await setup.close();
     await chmod(ini, 0o444);
     const warnings: string[] = [];
-    client = await OxdClient.fromConfigFile(ini, {
+    const client = await session.openClient(ini, {
       logger: { warn: (_o, msg) => warnings.push(msg ?? ''), info: () => undefined, debug: () => undefined },
     });
     expect(await client.introspectRpt('x')).toMatchObject({ active: false });

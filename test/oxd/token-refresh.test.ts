@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDevOxd, type DevOxd, type DevOxdOptions } from '../../src/devoxd/index.js';
+import { describe, expect, it } from 'vitest';
+import type { DevOxd, DevOxdOptions } from '../../src/devoxd/index.js';
 import { OxdClient } from '../../src/oxd/client.js';
 import { OxdError } from '../../src/oxd/errors.js';
 import { REFRESH_SKEW_MS, refreshTime } from '../../src/oxd/token.js';
 import type { OxdProtocol } from '../../src/oxd/types.js';
 import { writeDevIni } from '../fixtures/oxd/dev-ini.js';
+import { devOxdSession } from './harness.js';
 
 const LIFETIME_S = 3600;
 
@@ -15,21 +16,13 @@ function manualClock(): { now: () => number; advance: (ms: number) => void } {
   return { now: () => t, advance: (ms) => (t += ms) };
 }
 
-let dev: DevOxd | undefined;
-let client: OxdClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await dev?.close();
-  client = undefined;
-  dev = undefined;
-});
+const session = devOxdSession();
 
 async function setUp(protocol: OxdProtocol, options: DevOxdOptions = {}): Promise<{ dev: DevOxd; client: OxdClient; ini: string; clock: ReturnType<typeof manualClock> }> {
   const clock = manualClock();
-  dev = await startDevOxd({ socketPort: 0, restPort: 0, httpsExtensionPort: 0, now: clock.now, tokenLifetimeSeconds: LIFETIME_S, ...options });
+  const dev = await session.startDev({ socketPort: 0, restPort: 0, httpsExtensionPort: 0, now: clock.now, tokenLifetimeSeconds: LIFETIME_S, ...options });
   const ini = await writeDevIni(dev, protocol);
-  client = await OxdClient.fromConfigFile(ini, { now: clock.now });
+  const client = await session.openClient(ini, { now: clock.now });
   await client.setupClient();
   return { dev, client, ini, clock };
 }
@@ -121,14 +114,14 @@ describe('protection token', () => {
 
   it('stored in the ini is used first and replaced once oxd rejects it', async () => {
     const clock = manualClock();
-    dev = await startDevOxd({ restPort: 0, socketPort: null, now: clock.now });
+    const dev = await session.startDev({ restPort: 0, socketPort: null, now: clock.now });
     const setup = await writeDevIni(dev, 'rest');
     const first = await OxdClient.fromConfigFile(setup, { now: clock.now });
     await first.setupClient();
     const stale = (await first.getClientToken()).access_token;
     await first.close();
     dev.expireTokens();
-    client = await OxdClient.fromConfigFile(setup, { now: clock.now });
+    const client = await session.openClient(setup, { now: clock.now });
     await client.introspectRpt('x');
     const sent = dev.calls.filter((c) => c.command === 'introspect_rpt').length;
     expect(sent).toBe(2);
@@ -137,9 +130,9 @@ describe('protection token', () => {
   });
 
   it('cannot be obtained without client credentials', async () => {
-    dev = await startDevOxd({ restPort: 0, socketPort: null });
+    const dev = await session.startDev({ restPort: 0, socketPort: null });
     const ini = await writeDevIni(dev, 'rest', { oxd: 'id = some-site\n' });
-    client = await OxdClient.fromConfigFile(ini);
+    const client = await session.openClient(ini);
     const err: unknown = await client.introspectRpt('x').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'config_invalid', message: expect.stringContaining('client_id and client_secret') as unknown });
     expect(dev.calls).toHaveLength(0);

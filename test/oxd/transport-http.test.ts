@@ -2,11 +2,12 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OxdError } from '../../src/oxd/errors.js';
+import type { OxdError } from '../../src/oxd/errors.js';
 import { createHttpTransport } from '../../src/oxd/transport/http.js';
 import type { HttpTransportOptions, OxdTransport } from '../../src/oxd/transport/types.js';
 import type { OxdLogger } from '../../src/oxd/types.js';
 import { closeServer, listenOn } from '../helpers/listen.js';
+import { rejection } from './harness.js';
 
 /** A scripted oxd HTTP server that records what it was sent. */
 interface Received {
@@ -67,16 +68,6 @@ function recordingLogger(): { readonly logger: OxdLogger; readonly warnings: str
     warnings.push(message ?? '');
   };
   return { warnings, logger: { warn, info: ignore, debug: ignore } };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OxdError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof OxdError) return err;
-    throw new Error(`expected an OxdError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('expected the call to fail');
 }
 
 afterEach(async () => {

@@ -2,10 +2,11 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OxdError } from '../../src/oxd/errors.js';
+import type { OxdError } from '../../src/oxd/errors.js';
 import { createSocketTransport } from '../../src/oxd/transport/socket.js';
 import type { OxdTransport, SocketTransportOptions } from '../../src/oxd/transport/types.js';
 import { closeServer, listenOn } from '../helpers/listen.js';
+import { rejection } from './harness.js';
 
 /**
  * A scripted oxd-server speaking the 3.1.x socket framing, byte for byte. It records every
@@ -107,16 +108,6 @@ function transportFor(oxd: FakeOxd, options: Partial<SocketTransportOptions> = {
   const transport = createSocketTransport({ host: '127.0.0.1', port: oxd.port, timeoutMs: 2000, ...options });
   transports.push(transport);
   return transport;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OxdError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof OxdError) return err;
-    throw new Error(`expected an OxdError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('expected the call to fail');
 }
 
 afterEach(async () => {

@@ -128,7 +128,7 @@ const COMMANDS: readonly { readonly name: string; readonly run: (ctx: Ctx) => Pr
       const tokens = await client.getTokensByCode('dev-code-1', 'dev-state-1');
       const refreshed = await client.getAccessTokenByRefreshToken(tokens.refresh_token ?? '', { scope: ['openid'] });
       expect(refreshed.access_token).not.toBe(tokens.access_token);
-      expect(Array.isArray(refreshed.scope)).toBe(true);
+      expect(refreshed.scope).toEqual(['openid']);
     },
   },
   {

@@ -142,23 +142,23 @@ describe('umagate serve as a process', () => {
     const backend = await gatedBackend();
     const dir = await workspace(oxd);
     const served = spawnServe(dir, ['--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
-    const listening = await served.logs.waitFor((l) => l.msg === 'listening');
+    const listening = await served.logs.waitFor('"listening"', (l) => l.msg === 'listening');
     const url = String(listening.listen);
-    await served.logs.waitFor((l) => l.msg === 'policy registered with oxd; ready');
+    await served.logs.waitFor('"policy registered with oxd; ready"', (l) => l.msg === 'policy registered with oxd; ready');
 
     const through = await fetch(`${url}/health`);
     expect(through.status).toBe(200);
     expect(await through.text()).toBe('GET /health');
     expect((await fetch(`${url}/photo`)).status).toBe(401);
     // Log lines are written asynchronously: wait for the last one before marking what follows.
-    await served.logs.waitFor((l) => l.msg === 'request' && l.path === '/photo');
+    await served.logs.waitFor('"request" for /photo', (l) => l.msg === 'request' && l.path === '/photo');
 
     const held = backend.hold();
     const pending = fetch(`${url}/public/slow`);
     await held.arrived;
     const mark = served.logs.lines.length;
     served.signal('SIGTERM');
-    await served.logs.waitFor((l) => l.msg === 'draining in-flight requests', mark);
+    await served.logs.waitFor('"draining in-flight requests"', (l) => l.msg === 'draining in-flight requests', mark);
     held.release();
     const slow = await pending;
     expect(slow.status).toBe(200);

@@ -13,7 +13,7 @@ afterEach(async () => {
 
 /** The breaker's own report that it moved to `to`, from log line `from` on. */
 function breakerMoved(harness: Harness, to: string, from: number): Promise<LogLine> {
-  return harness.logs.waitFor((l) => l.msg === 'oxd circuit breaker changed state' && l.to === to, from);
+  return harness.logs.waitFor(`"oxd circuit breaker changed state" to ${to}`, (l) => l.msg === 'oxd circuit breaker changed state' && l.to === to, from);
 }
 
 async function readiness(harness: Harness): Promise<{ oxd: { reachable: boolean; breaker: string } }> {

@@ -137,6 +137,34 @@ describe('outcome table (contract §5)', () => {
   });
 });
 
+describe('the decision log line with a trailing slash (two readings)', () => {
+  const SHELF_POLICY = `
+unprotected: deny
+resources:
+  - path: /shelf/
+    public: true
+  - path: /shelf
+    conditions:
+      - httpMethods: [GET]
+        scopes: [view]
+`;
+
+  it('names the reading and the pattern that refused, not only the path sent', async () => {
+    h = await startHarness({ policy: SHELF_POLICY });
+    const res = await h.send('/shelf/');
+    expect(res.status).toBe(401);
+    expect(h.logs.requests().at(-1)).toMatchObject({ path: '/shelf/', reading: '/shelf', pattern: '/shelf', outcome: 'uma_ticket', status: 401, cacheHit: false });
+  });
+
+  it('names the reading and the pattern that granted', async () => {
+    h = await startHarness({ policy: SHELF_POLICY });
+    const rpt = await h.obtainRpt('GET', '/shelf');
+    expect((await h.send('/shelf/', { headers: bearer(rpt) })).status).toBe(200);
+    const line = await h.logs.waitFor((l) => l.msg === 'request' && l.path === '/shelf/' && l.status === 200);
+    expect(line).toMatchObject({ reading: '/shelf', pattern: '/shelf', outcome: 'granted', cacheHit: false });
+  });
+});
+
 describe.each<Protocol>(['socket', 'https-extension', 'rest'])('oxd denies without a ticket over %s', (protocol) => {
   it('→ 403 uma_forbidden with the Warning header, no challenge, never forwarded', async () => {
     h = await startHarness({ protocol });

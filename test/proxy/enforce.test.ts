@@ -185,6 +185,7 @@ describe('decide: what is refused', () => {
     ['a bare LF', 'UMA ticket="t"\nx'],
     ['a bare CR', 'UMA ticket="t"\rx'],
     ['NUL', 'UMA ticket="t"\u0000'],
+    ['DEL', 'UMA ticket="t"\u007f'],
     ['a character outside Latin-1', 'UMA ticket="\u2028"'],
   ])("oxd's WWW-Authenticate with %s is oxd garbage: 503, never echoed", async (_name, header) => {
     const t = setup({ answer: () => ({ access: 'denied', ticket: 't', wwwAuthenticate: header }) });

@@ -105,6 +105,25 @@ describe('outcome table (contract §5)', () => {
     expect(h.backend.seen).toHaveLength(0);
   });
 
+  // Response splitting (CWE-113): oxd's header is echoed verbatim, so one that is not a valid
+  // header value is garbage from oxd — 503 — and never reaches the client in any form.
+  it.each([
+    ['CR LF', 'UMA realm="rs",ticket="t-1"\r\nSet-Cookie: session=attacker'],
+    ['a bare LF', 'UMA realm="rs",ticket="t-1"\nSet-Cookie: session=attacker'],
+    ['NUL', 'UMA realm="rs",ticket="t-1"\u0000'],
+    ['DEL', 'UMA realm="rs",ticket="t-1"\u007f'],
+  ])("oxd's WWW-Authenticate with %s → 503, never echoed, never forwarded", async (_name, header) => {
+    h = await startHarness();
+    h.oxd.faults.add({ command: 'uma_rs_check_access', fault: { kind: 'answer', data: { access: 'denied', ticket: 't-1', 'www-authenticate_header': header } } });
+    const res = await h.send('/photo', { headers: bearer('some-rpt') });
+    expect(res.status).toBe(503);
+    expect(res.json().code).toBe('authorization_unavailable');
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.text).not.toContain('t-1');
+    expect(h.backend.seen).toHaveLength(0);
+  });
+
   it('two Authorization headers → 400 bad_request', async () => {
     h = await startHarness();
     const res = await rawRequest(h.proxy.url, 'GET /photo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\nConnection: close\r\n\r\n');

@@ -5,7 +5,7 @@
  * hoping the client's own X-Forwarded-For survives, or the proxy's is lost; `Connection:
  * x-request-id` to break request correlation; `Connection: Authorization` to pass a checked RPT's
  * request on without it. (Framing headers named in Connection are the smuggling class:
- * smuggling-framing.test.ts.) The proxy's X-Forwarded-* and X-Request-Id are set after the
+ * request-smuggling.test.ts.) The proxy's X-Forwarded-* and X-Request-Id are set after the
  * connection options are dropped, so they always reach the backend, and only its own values.
  */
 import { describe, expect, it } from 'vitest';

@@ -7,7 +7,7 @@
  * X-Original-URL, X-Rewrite-URL and method-override header unless the peer is a trusted proxy.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness } from '../proxy/harness.js';
 
 let h: Harness | null = null;
 afterEach(async () => {

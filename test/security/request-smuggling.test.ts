@@ -4,6 +4,12 @@
  * in the body of a request the proxy forwards (a public one), so that the backend parses it as
  * a request of its own that never went through authorization.
  *
+ * http-proxy's deleteLength pass (node-http-proxy#1720 / #1721): for a DELETE or OPTIONS with
+ * `Transfer-Encoding: chunked` and no Content-Length it sets `content-length: 0` and deletes
+ * Transfer-Encoding — yet still pipes the body, so the backend reads an empty DELETE and then the
+ * body as a second request. Such requests get 400 before anything is forwarded; other chunked
+ * requests keep their chunked framing intact.
+ *
  * Found here: a client could name a framing header as a connection option
  * (`Connection: close, Content-Length` or `…, Transfer-Encoding`). The proxy removed it as
  * hop-by-hop, and then Node wrote the body of a GET/HEAD to the backend with no framing at all,
@@ -37,6 +43,31 @@ async function start(): Promise<{ h: Harness; up: RawUpstream }> {
   h = await startHarness({ proxy: { upstream: up.url } });
   return { h, up };
 }
+
+describe('node-http-proxy#1720 deleteLength smuggling', () => {
+  it.each(['DELETE', 'OPTIONS'])('%s with a chunked body is refused with 400 and nothing reaches the upstream', async (method) => {
+    const { h, up } = await start();
+    const response = await rawExchange(h.proxy.url, `${method} /public/1 HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked(SMUGGLED)}`);
+    expect(response).toMatch(/^HTTP\/1\.1 400/);
+    expect(response).toContain('"code":"bad_request"');
+    // The proxy answers before forwarding anything, so nothing can still be on its way.
+    expect(up.bytes()).toBe('');
+  });
+
+  it('a chunked POST is forwarded with its chunked framing intact (no second request appears)', async () => {
+    const { h, up } = await start();
+    const response = await rawExchange(h.proxy.url, `POST /public/1 HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked(SMUGGLED)}`);
+    expect(response).toMatch(/^HTTP\/1\.1 200/);
+    // The upstream answers on the head alone: the body may still be on its way.
+    await up.receivedThrough('0\r\n\r\n');
+    const bytes = up.bytes();
+    expect(bytes).toMatch(/^POST \/public\/1 HTTP\/1\.1\r\n/);
+    expect(bytes.toLowerCase()).toContain('transfer-encoding: chunked');
+    expect(bytes.toLowerCase()).not.toContain('content-length: 0');
+    // The would-be request only ever travels inside a chunk, after its size line.
+    expect(bytes).toContain(`${SMUGGLED.length.toString(16)}\r\n${SMUGGLED}`);
+  });
+});
 
 describe('Connection naming a framing header', () => {
   it.each([

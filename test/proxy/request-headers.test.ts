@@ -1,7 +1,7 @@
 /** Header hygiene units: RPT reading, spoofed-header stripping, X-Forwarded-*, hop-by-hop. */
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { framingProblem, isForwardingHeader, prepareUpstreamHeaders, readRpt } from '../../src/proxy/request-headers.js';
+import { framingProblem, isForwardingHeader, readRpt, upstreamHeaders } from '../../src/proxy/request-headers.js';
 
 describe('readRpt', () => {
   it.each([
@@ -29,7 +29,7 @@ describe('isForwardingHeader', () => {
   });
 });
 
-describe('prepareUpstreamHeaders', () => {
+describe('upstreamHeaders', () => {
   const base = { peerAddress: '10.1.2.3', passCredentials: 'pass' as const, requestId: 'rid', upgrade: false };
 
   it('drops spoofed headers from an untrusted peer and sets its own X-Forwarded-*', () => {
@@ -44,8 +44,8 @@ describe('prepareUpstreamHeaders', () => {
       'keep-alive': 'timeout=5',
       authorization: 'Bearer t',
     };
-    prepareUpstreamHeaders(headers, { ...base, trustedPeer: false });
-    expect(headers).toEqual({
+    const before = { ...headers };
+    expect(upstreamHeaders(headers, { ...base, trustedPeer: false })).toEqual({
       host: 'gw.example',
       authorization: 'Bearer t',
       'x-request-id': 'rid',
@@ -53,27 +53,28 @@ describe('prepareUpstreamHeaders', () => {
       'x-forwarded-proto': 'http',
       'x-forwarded-host': 'gw.example',
     });
+    // The client's own headers stay as they came: http-proxy reads its Connection header.
+    expect(headers).toEqual(before);
   });
 
   it('keeps and extends the forwarding headers of a trusted peer', () => {
     const headers: IncomingHttpHeaders = { host: 'gw', 'x-forwarded-for': '1.1.1.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'public.example' };
-    prepareUpstreamHeaders(headers, { ...base, trustedPeer: true });
-    expect(headers['x-forwarded-for']).toBe('1.1.1.1, 10.1.2.3');
-    expect(headers['x-forwarded-proto']).toBe('https');
-    expect(headers['x-forwarded-host']).toBe('public.example');
+    const out = upstreamHeaders(headers, { ...base, trustedPeer: true });
+    expect(out['x-forwarded-for']).toBe('1.1.1.1, 10.1.2.3');
+    expect(out['x-forwarded-proto']).toBe('https');
+    expect(out['x-forwarded-host']).toBe('public.example');
   });
 
   it('hide strips Authorization', () => {
     const headers: IncomingHttpHeaders = { authorization: 'Bearer t' };
-    prepareUpstreamHeaders(headers, { ...base, trustedPeer: false, passCredentials: 'hide' });
-    expect(headers.authorization).toBeUndefined();
+    expect(upstreamHeaders(headers, { ...base, trustedPeer: false, passCredentials: 'hide' }).authorization).toBeUndefined();
   });
 
   it('keeps Connection/Upgrade for a WebSocket upgrade', () => {
     const headers: IncomingHttpHeaders = { connection: 'Upgrade', upgrade: 'websocket' };
-    prepareUpstreamHeaders(headers, { ...base, trustedPeer: false, upgrade: true });
-    expect(headers.connection).toBe('Upgrade');
-    expect(headers.upgrade).toBe('websocket');
+    const out = upstreamHeaders(headers, { ...base, trustedPeer: false, upgrade: true });
+    expect(out.connection).toBe('Upgrade');
+    expect(out.upgrade).toBe('websocket');
   });
 });
 

@@ -11,7 +11,7 @@ import type { Forwarder } from './forward.js';
 import type { Logger } from './logger.js';
 import type { ProxyMetrics } from './metrics.js';
 import { isTrustedPeer, type ServeOptions } from './options.js';
-import { framingProblem, hostProblem, readRpt, requestIdOf, upstreamHeaders } from './request-headers.js';
+import { clientAddress, framingProblem, hostProblem, readRpt, requestIdOf, upstreamHeaders } from './request-headers.js';
 import { sendRejection, statusOf, writeRejectionToSocket, type Rejection } from './respond.js';
 
 export interface HandlerDeps {
@@ -144,7 +144,8 @@ function requestProblem(req: IncomingMessage, method: string, upgrade: boolean):
 /** The decision for a request, and the log fields it starts (timed: oxd's share of the work). */
 async function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): Promise<{ decision: Decision; fields: LogFields }> {
   const started = performance.now();
-  const decision = await decide(deps.context(), { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
+  const client = clientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], (address) => isTrustedPeer(deps.options, address));
+  const decision = await decide(deps.context(), { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders), client });
   return { decision, fields: baseFields(decision, requestId, method, performance.now() - started) };
 }
 

@@ -97,6 +97,25 @@ export function readRpt(rawHeaders: readonly string[]): RptReading {
   return { kind: 'bearer', token };
 }
 
+/**
+ * The address a per-client bound counts against. Behind trusted proxies it is the rightmost
+ * X-Forwarded-For entry that is not itself a trusted proxy: entries further left were written by
+ * the client and prove nothing (oauth2-proxy PR #3478 trusted the leftmost one for its
+ * allow-list, so any client could claim any address).
+ */
+export function clientAddress(peer: string, forwardedFor: string | string[] | undefined, isTrusted: (address: string) => boolean): string {
+  if (!isTrusted(peer)) return peer;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => hop !== '');
+  for (let i = hops.length - 1; i >= 0; i -= 1) {
+    const hop = hops[i] ?? '';
+    if (!isTrusted(hop)) return hop;
+  }
+  return hops[0] ?? peer;
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The client's X-Request-Id when it is a plain id (it ends up in logs), else a fresh UUID. */

@@ -46,7 +46,7 @@ function setup(answer: () => Promise<CheckAccessResult>, opts: { cacheTtlMs?: nu
   return { authorizer, calls, clock, repairs: () => repairs, introspections: () => introspections };
 }
 
-const query = (rpt: string | null, pattern = '/photo') => ({ rpt, method: 'GET', pattern, generation: 1 });
+const query = (rpt: string | null, pattern = '/photo') => ({ rpt, method: 'GET', pattern, generation: 1, client: '10.0.0.1' });
 
 describe('Authorizer', () => {
   it('caches a grant: the second identical check makes no oxd call', async () => {

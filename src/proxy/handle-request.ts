@@ -29,6 +29,8 @@ interface LogFields {
   requestId: string;
   method: string;
   path: string | null;
+  /** With a trailing slash, the reading (with or without it) whose match decided. */
+  reading: string | null;
   pattern: string | null;
   outcome: string;
   status: number;
@@ -164,7 +166,7 @@ function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId
 
 function rejectedFields(requestId: string, method: string, rejection: Rejection): LogFields {
   const detail = 'detail' in rejection ? rejection.detail : null;
-  return { requestId, method, path: null, pattern: null, outcome: rejection.code, status: statusOf(rejection.code), cacheHit: false, oxdMs: 0, upstreamMs: null, detail };
+  return { requestId, method, path: null, reading: null, pattern: null, outcome: rejection.code, status: statusOf(rejection.code), cacheHit: false, oxdMs: 0, upstreamMs: null, detail };
 }
 
 function baseFields(decision: Decision, requestId: string, method: string, decideMs: number): LogFields {
@@ -173,6 +175,7 @@ function baseFields(decision: Decision, requestId: string, method: string, decid
     requestId,
     method,
     path: decision.path,
+    reading: decision.reading,
     pattern: decision.pattern,
     outcome: decision.kind === 'forward' ? decision.reason : decision.rejection.code,
     status: decision.kind === 'forward' ? 0 : statusOf(decision.rejection.code),

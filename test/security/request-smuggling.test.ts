@@ -165,7 +165,7 @@ describe('upgrade requests carrying a body', () => {
     const { h } = await start();
     const raw = await rawExchange(h.proxy.url, `GET /public/upgrade HTTP/1.1\r\nHost: gw\r\n${UPGRADE}\r\n`);
     expect(statusOf(raw)).toBe(200);
-    const line = await h.logs.waitFor((l) => l.msg === 'request' && l.path === '/public/upgrade');
+    const line = await h.logs.waitFor('the request line of the upgrade', (l) => l.msg === 'request' && l.path === '/public/upgrade');
     expect(line).toMatchObject({ outcome: 'public', status: 200 });
   });
 });

@@ -68,7 +68,7 @@ describe('the log line and metric of an upgrade', () => {
     onTestFinished(() => h.close());
     const raw = await rawExchange(h.proxy.url, `GET /public/x HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${WS}\r\n`);
     expect(statusOf(raw)).toBe(502);
-    const line = await h.logs.waitFor((l) => l.msg === 'request' && l.path === '/public/x');
+    const line = await h.logs.waitFor('the request line of the upgrade', (l) => l.msg === 'request' && l.path === '/public/x');
     expect(line).toMatchObject({ outcome: 'upstream_unreachable', status: 502, pattern: '/public/??' });
     const metrics = await (await fetch(`${h.proxy.adminUrl}/metrics`)).text();
     expect(metrics).toContain('umagate_requests_total{outcome="upstream_unreachable",pattern="/public/??"} 1');

@@ -2,7 +2,7 @@
 # TypeScript build, then a runtime image holding production dependencies and dist/ only.
 #
 # The base image is an ARG so that builders without registry access can substitute their own
-# node:*-bookworm-slim (see docs/sections/deployment.md).
+# node:*-bookworm-slim (README.md#the-container-image; scripts/container/local-base.sh is one).
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps

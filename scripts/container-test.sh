@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:container — builds the real Dockerfile and drives the image end to end:
 # `umagate dev` inside the container, /healthz, the image's HEALTHCHECK, 401 with a ticket, an
-# RPT from the image's own `umagate oxd`, 200 with it, a non-root user, a graceful SIGTERM, and
-# the image size.
+# RPT from the image's own `umagate oxd`, 200 with it, a non-root user, the LICENSE, a graceful
+# SIGTERM, and the image size.
 #
 # It runs on Docker or Podman where one answers, else on buildah (as root), which builds on a
 # local stand-in for node:*-bookworm-slim (scripts/container/local-base.sh) because nothing can
@@ -92,6 +92,9 @@ say "ok: GET /photo with the RPT -> 200 from the echo backend"
 uid=$(engine_run "$tag" -- id -u 2>/dev/null) || fail "cannot run id -u in the image"
 [ "$uid" != 0 ] || fail "the image runs as root"
 say "ok: runs as uid $uid"
+
+engine_run "$tag" -- grep -q 'Apache License' /app/LICENSE 2>/dev/null || fail "the image does not carry the LICENSE"
+say "ok: the LICENSE is in the image"
 
 stop_started=$(date +%s)
 engine_stop "$ctr"

@@ -20,13 +20,19 @@
 #   engine_cleanup                removes every container started here
 #
 # Containers share the host's network (`--network host`; buildah's chroot isolation has no
-# network namespace at all), so a port the app listens on is the same port on the host.
+# network namespace at all), so a port the app listens on is the same port on the host. With
+# Docker Desktop, that needs its host networking turned on.
 # UMAGATE_CONTAINER_ENGINE=docker|podman|buildah picks the engine instead of detecting it.
 
 ENGINE="" ENGINE_SKIP="" ENGINE_BASE="" ENGINE_STARTED=""
 ENGINE_STATE=$(mktemp -d)
 declare -A ENGINE_PIDS=()   # buildah: container name -> PID of its `buildah run`
 ENGINE_NAMES=()
+
+engine_answers() { # engine_answers docker|podman — its engine answers within 20 s
+  command -v "$1" >/dev/null || return 1
+  if command -v timeout >/dev/null; then timeout 20 "$1" info >/dev/null 2>&1; else "$1" info >/dev/null 2>&1; fi
+}
 
 engine_select() {
   local wanted=${UMAGATE_CONTAINER_ENGINE:-}
@@ -36,11 +42,11 @@ engine_select() {
     *) echo "UMAGATE_CONTAINER_ENGINE=$wanted: expected docker, podman or buildah (or unset, to detect)" >&2; return 2 ;;
   esac
   if [ -z "$wanted" ] || [ "$wanted" = docker ]; then
-    if command -v docker >/dev/null && timeout 20 docker info >/dev/null 2>&1; then ENGINE=docker; return; fi
+    if engine_answers docker; then ENGINE=docker; return; fi
     why+=("docker: $(command -v docker >/dev/null && echo 'no engine answers (docker info failed)' || echo 'not installed')")
   fi
   if [ -z "$wanted" ] || [ "$wanted" = podman ]; then
-    if command -v podman >/dev/null && timeout 20 podman info >/dev/null 2>&1; then ENGINE=podman; return; fi
+    if engine_answers podman; then ENGINE=podman; return; fi
     why+=("podman: $(command -v podman >/dev/null && echo 'podman info failed' || echo 'not installed')")
   fi
   if [ -z "$wanted" ] || [ "$wanted" = buildah ]; then

@@ -63,8 +63,8 @@ engine_select() {
       rm -f "$err"
     fi
   fi
-  local IFS=';'
-  ENGINE_SKIP="no usable container engine (${why[*]})"
+  local joined; joined=$(printf '%s; ' "${why[@]}")
+  ENGINE_SKIP="no usable container engine (${joined%; })"
 }
 
 engine_buildah_env() {
@@ -75,7 +75,8 @@ engine_buildah_env() {
   export CONTAINERS_CONF="$ENGINE_STATE/containers.conf" BUILDAH_ISOLATION=chroot
 }
 
-engine_new_name() { echo "umagate-test-$$-${#ENGINE_NAMES[@]}"; }
+# $BASHPID, not $$: a name taken inside $(…) is not remembered by the parent shell.
+engine_new_name() { echo "umagate-test-$BASHPID-${#ENGINE_NAMES[@]}"; }
 
 engine_build() {
   local context=$1 tag=$2

@@ -19,9 +19,9 @@
  * a protected `{regex}` with a rule behind it that forwards is only as tight as the backend's
  * number parser.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { PolicyError, parsePolicy } from '../../src/policy/index.js';
-import { expectRefused, useFileHarness } from '../proxy/harness.js';
+import { expectRefused, startHarness, useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness({
   policy: `
@@ -97,6 +97,14 @@ describe('a protected {regex} with a forwarding rule behind it', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ yamlPath: expect.stringMatching(/^resources\[0\]\.path$/) as string, code: 'regex_falls_through' });
     expect(warnings[0]?.at).toMatch(/^\d+:11$/);
+  });
+
+  it('is logged by the proxy at boot, where no one ran validate', async () => {
+    const h = await startHarness({ policy: 'unprotected: allow\nresources:\n  - path: /users/{[0-9]+}\n    conditions:\n      - httpMethods: [GET]\n        scopes: [read]\n' });
+    onTestFinished(() => h.close());
+    const line = await h.logs.waitFor('the policy warning', (l) => l.msg === 'policy warning');
+    expect(line.level).toBe(40);
+    expect(String(line.warning)).toMatch(/:3:11 {2}resources\[0\]\.path {2}GET "\/users\/\{\[0-9\]\+\}"/);
   });
 
   it('is not warned about when nothing behind it forwards', () => {

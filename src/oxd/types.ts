@@ -14,7 +14,7 @@ export interface OxdLogger {
   debug(obj: object, msg?: string): void;
 }
 
-/** One UMA resource exactly as `uma_rs_protect` takes it (reference §5.1). */
+/** One UMA resource exactly as `uma_rs_protect` takes it (docs/oxd-protocols.md, *uma_rs_protect*). */
 export interface UmaResource {
   readonly path: string;
   readonly conditions: readonly UmaCondition[];

@@ -1,5 +1,5 @@
 /**
- * The request-target canonicaliser (contract §5.1). One pure function computes the path that is
+ * The request-target canonicaliser (README, *What is matched: the canonical path*). One pure function computes the path that is
  * matched, cached, logged and forwarded; anything a backend could read differently is refused.
  */
 import type { CanonicalTarget } from './types.js';

@@ -114,7 +114,7 @@ function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId
     requestId,
     upgrade,
   });
-  // The canonical target is what was matched, so it is what the backend gets (contract §5.1).
+  // The canonical target is what was matched, so it is what the backend gets (ARCHITECTURE.md, invariant 2).
   req.url = url;
 }
 

@@ -8,7 +8,7 @@ import { OptionsError, type OptionProblem } from './errors.js';
 
 /** Policy file read when --policy is not given. */
 export const DEFAULT_POLICY_FILE = 'policies.yaml';
-/** oxd config file read when --oxd-config is not given (contract §3). */
+/** oxd config file read when --oxd-config is not given (README, *The oxd config file*). */
 export const DEFAULT_OXD_CONFIG = 'umagate.cfg';
 export const DEFAULT_LISTEN = '0.0.0.0:8080';
 export const DEFAULT_ADMIN_LISTEN = '0.0.0.0:9090';

@@ -6,7 +6,7 @@
  *
  * While the breaker is open, a background probe (a timer, not client traffic) asks oxd every
  * probe interval, so service resumes within one interval of oxd's return even when no request
- * arrives to probe with (contract §5).
+ * arrives to probe with (ARCHITECTURE.md, *Boot, reload and outages*).
  */
 import { errorMessage } from '../errors.js';
 import { OxdError, isOxdTransportError } from '../oxd/index.js';
@@ -15,7 +15,7 @@ import type { BreakerState, ProxyMetrics } from './metrics.js';
 
 /** Consecutive transport failures that open the breaker. */
 const DEFAULT_FAILURE_THRESHOLD = 3;
-/** While open, one probe call goes through this often (contract: at least every 5 s). */
+/** While open, one probe call goes through this often (README, *oxd outages*: at least every 5 s). */
 const DEFAULT_PROBE_INTERVAL_MS = 2_000;
 
 /** One cheap, side-effect-free oxd call for the background probe (see oxd-probe.ts). */

@@ -1,5 +1,5 @@
 /**
- * What the breaker's background probe asks oxd while it is failing (contract §5: a probe reaches
+ * What the breaker's background probe asks oxd while it is failing (ARCHITECTURE.md, *Outage*: a probe reaches
  * oxd at least every 5 s). The call must really reach oxd — an answer the client makes up locally,
  * such as get_rp's `unsupported_operation` on the https-extension, would close the breaker with
  * oxd still gone — and must change nothing there, since it repeats for as long as the outage lasts:

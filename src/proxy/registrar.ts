@@ -1,5 +1,5 @@
 /**
- * Registration of the policy with oxd (contract §4): idempotent, because `uma_rs_protect` with
+ * Registration of the policy with oxd (ARCHITECTURE.md, invariant 7): idempotent, because `uma_rs_protect` with
  * overwrite re-creates every resource under new ids and so voids every RPT already issued.
  * What oxd holds is read with get_rp where the protocol has it (one entry per condition);
  * elsewhere (the https-extension has no get_rp) it is compared with a record of the last set

@@ -29,7 +29,7 @@ import { Serial, watchFile, type ReloadResult, type ReloadTrigger } from './relo
 import { sendRejection } from './respond.js';
 import { RptLifetime } from './rpt-lifetime.js';
 
-/** Boot registration retries start here and double up to BOOT_RETRY_MAX_MS (contract: ≤ 5 s apart). */
+/** Boot registration retries start here and double up to BOOT_RETRY_MAX_MS (ARCHITECTURE.md, *Boot*: ≤ 5 s apart). */
 export const BOOT_RETRY_INITIAL_MS = 200;
 export const BOOT_RETRY_MAX_MS = 5_000;
 /** After a reload could not be registered (oxd down), it is tried again this much later. */

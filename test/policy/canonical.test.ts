@@ -1,5 +1,5 @@
 /**
- * The request-target canonicaliser (contract §5.1). Rows named after an advisory reproduce the
+ * The request-target canonicaliser (README, *What is matched: the canonical path*). Rows named after an advisory reproduce the
  * path-confusion attacks listed in reference/peers.md §4.
  */
 import { describe, expect, it } from 'vitest';

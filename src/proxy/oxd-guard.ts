@@ -22,7 +22,7 @@ const DEFAULT_PROBE_INTERVAL_MS = 2_000;
 export interface ProbeCall {
   /** Wire command name, for the metric label. */
   readonly command: string;
-  readonly run: () => Promise<unknown>;
+  readonly run: (signal: AbortSignal) => Promise<unknown>;
 }
 
 export interface OxdGuardOptions {
@@ -84,7 +84,11 @@ export class OxdGuard {
     return Math.max(1, Math.ceil(this.#probeIntervalMs / 1000));
   }
 
-  async call<T>(spec: GuardedCall, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` under the guard. Its signal aborts when the deadline passes: hand it to the oxd
+   * client, so the request in flight is cancelled rather than left to finish unheard.
+   */
+  async call<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.#run(spec, work, this.#admit());
   }
 
@@ -94,7 +98,7 @@ export class OxdGuard {
     clearTimeout(this.#probeTimer);
   }
 
-  async #run<T>(spec: GuardedCall, work: () => Promise<T>, probe: boolean): Promise<T> {
+  async #run<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>, probe: boolean): Promise<T> {
     try {
       const result = await this.#attempt(spec, work).catch(async (err: unknown) => {
         if (spec.retryUnreachable && this.#state === 'closed' && err instanceof OxdError && err.code === 'oxd_unreachable') {
@@ -160,17 +164,21 @@ export class OxdGuard {
     this.#run({ command: probe.command, retryUnreachable: false }, probe.run, true).catch(() => undefined);
   }
 
-  async #attempt<T>(spec: GuardedCall, work: () => Promise<T>): Promise<T> {
+  async #attempt<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const started = performance.now();
+    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    // The race keeps the deadline even for work that ignores the signal (a token refresh on the way).
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(new OxdError('oxd_timeout', `oxd did not answer ${spec.command} within ${this.#options.timeoutMs} ms`, { command: spec.command }));
+        const error = new OxdError('oxd_timeout', `oxd did not answer ${spec.command} within ${this.#options.timeoutMs} ms`, { command: spec.command });
+        controller.abort(error);
+        reject(error);
       }, this.#options.timeoutMs);
     });
     let result = 'ok';
     try {
-      return await Promise.race([work(), deadline]);
+      return await Promise.race([work(controller.signal), deadline]);
     } catch (err) {
       result = err instanceof OxdError ? err.code : 'error';
       throw err;

@@ -11,15 +11,15 @@
  * need the site's oxd id; before the site is registered there is nothing to probe with, and the
  * boot registration's own retries (≤ 5 s apart, through the same guard) probe instead.
  */
-import type { OxdProtocol } from '../oxd/index.js';
+import type { OxdCallOptions, OxdProtocol } from '../oxd/index.js';
 import type { ProbeCall } from './oxd-guard.js';
 
 /** The slice of OxdClient the probe needs. */
 export interface ProbeClient {
   readonly protocol: OxdProtocol;
   readonly oxdId: string | null;
-  getRp(): Promise<unknown>;
-  introspectRpt(rpt: string): Promise<unknown>;
+  getRp(call?: OxdCallOptions): Promise<unknown>;
+  introspectRpt(rpt: string, call?: OxdCallOptions): Promise<unknown>;
 }
 
 /** A token no AS issued, so introspecting it changes nothing and answers `active: false`. */
@@ -28,7 +28,7 @@ const PROBE_RPT = 'umagate-breaker-probe';
 export function oxdProbe(client: ProbeClient): () => ProbeCall | null {
   return () => {
     if (client.oxdId === null) return null;
-    if (client.protocol === 'https-extension') return { command: 'introspect_rpt', run: () => client.introspectRpt(PROBE_RPT) };
-    return { command: 'get_rp', run: () => client.getRp() };
+    if (client.protocol === 'https-extension') return { command: 'introspect_rpt', run: (signal) => client.introspectRpt(PROBE_RPT, { signal }) };
+    return { command: 'get_rp', run: (signal) => client.getRp({ signal }) };
   };
 }

@@ -138,10 +138,10 @@ class ProxyRuntime {
     });
     this.#authorizer = new Authorizer({
       checkAccess: (rpt, path, method) =>
-        this.#guard.call({ command: 'uma_rs_check_access', retryUnreachable: true }, () => client.umaRsCheckAccess(rpt, path, method)),
+        this.#guard.call({ command: 'uma_rs_check_access', retryUnreachable: true }, (signal) => client.umaRsCheckAccess(rpt, path, method, { signal })),
       repairRegistration: () => this.#repair(this.#state.generation),
       lifetime: new RptLifetime({
-        introspect: (rpt) => this.#guard.call({ command: 'introspect_rpt', retryUnreachable: true }, () => client.introspectRpt(rpt)),
+        introspect: (rpt) => this.#guard.call({ command: 'introspect_rpt', retryUnreachable: true }, (signal) => client.introspectRpt(rpt, { signal })),
         max: options.cacheMax,
         now,
       }),

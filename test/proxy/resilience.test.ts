@@ -101,6 +101,25 @@ describe('boot while oxd is down', () => {
   });
 });
 
+describe('before the first registration completes', () => {
+  it('protected requests answer 503 without asking oxd, though oxd answers; public ones are served', async () => {
+    h = await startHarness({ oxdDown: true, waitRegistered: false });
+    // oxd is up but refuses to register the site, so the proxy stays unregistered.
+    h.oxd.faults.add({ command: 'register_site', fault: { kind: 'error', code: 'internal_error', description: 'registration refused by the test' } });
+    const from = h.logs.lines.length;
+    await h.oxd.start();
+    await h.logs.waitFor('the refused registration', (l) => String(l.err).includes('registration refused by the test'), from);
+    const res = await h.send('/photo', { headers: bearer('some-rpt') });
+    expect(res.status).toBe(503);
+    expect(res.json().code).toBe('authorization_unavailable');
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    expect(h.oxd.count('uma_rs_check_access')).toBe(0);
+    expect(h.logs.requests().at(-1)).toMatchObject({ path: '/photo', pattern: '/photo', outcome: 'authorization_unavailable', detail: 'not_registered' });
+    expect((await h.send('/health')).status).toBe(200);
+    expect(h.backend.seen.map((s) => s.url)).toEqual(['/health']);
+  });
+});
+
 describe('boot on the https-extension while oxd is down', () => {
   it('trusts the registration record but never reports oxd reachable without an answer from it', async () => {
     h = await startHarness({ protocol: 'https-extension' });

@@ -185,7 +185,7 @@ function needInfoDetails(site: Site, ticket: Ticket): JsonObject {
   };
 }
 
-function rptData(rpt: Rpt, updated: boolean): JsonObject {
+function rptData(rpt: Rpt, { updated }: { readonly updated: boolean }): JsonObject {
   return { access_token: rpt.value, token_type: 'Bearer', pct: rpt.pct, updated };
 }
 
@@ -207,7 +207,7 @@ export const umaRpGetRpt: Handler = (ctx, params) => {
   const resource = ticket === undefined ? undefined : ctx.as.site(ticket.oxdId)?.resources.find((r) => r.id === ticket.resourceId);
   const cached = site.cachedRpt === undefined ? undefined : ctx.as.activeRpt(site.cachedRpt);
   if (cached !== undefined && (ticket === undefined || resource === undefined || holds(cached, ticket))) {
-    return ok(rptData(cached, false));
+    return ok(rptData(cached, { updated: false }));
   }
   if (ticket === undefined || resource === undefined) return fail(invalidTicket(ctx.gen));
   if (needsClaims(ctx, ticket, resource) && (claimToken === undefined || claimTokenFormat === undefined)) {
@@ -219,11 +219,11 @@ export const umaRpGetRpt: Handler = (ctx, params) => {
   if (upgradable !== undefined) {
     ctx.as.addPermission(upgradable, permission);
     site.cachedRpt = upgradable.value;
-    return ok(rptData(upgradable, true));
+    return ok(rptData(upgradable, { updated: true }));
   }
   const rpt = ctx.as.issueRpt(site.client.clientId, [permission]);
   site.cachedRpt = rpt.value;
-  return ok(rptData(rpt, false));
+  return ok(rptData(rpt, { updated: false }));
 };
 
 export const umaRpGetClaimsGatheringUrl: Handler = (ctx, params) => {

@@ -64,7 +64,7 @@ export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: S
     finish(deps, fields);
     return;
   }
-  prepare(deps, req, decision.url, requestId, false);
+  prepare(deps, req, decision.url, requestId, { upgrade: false });
   // Forwarded answers carry the id too, so a client can quote it against the decision log.
   res.setHeader('x-request-id', requestId);
   forwarded = { fields, at: performance.now() };
@@ -90,7 +90,7 @@ export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, soc
     finish(deps, fields);
     return;
   }
-  prepare(deps, req, decision.url, requestId, true);
+  prepare(deps, req, decision.url, requestId, { upgrade: true });
   fields.status = 101;
   deps.forwarder.ws(req, socket, head, (err) => {
     fields.outcome = err.code;
@@ -107,7 +107,7 @@ async function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId:
   return { decision, fields: baseFields(decision, requestId, method, performance.now() - started) };
 }
 
-function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, upgrade: boolean): void {
+function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, { upgrade }: { readonly upgrade: boolean }): void {
   const peerAddress = req.socket.remoteAddress ?? '';
   prepareUpstreamHeaders(req.headers, {
     trustedPeer: isTrustedPeer(deps.options, peerAddress),

@@ -89,7 +89,7 @@ export class OxdGuard {
    * client, so the request in flight is cancelled rather than left to finish unheard.
    */
   async call<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.#run(spec, work, this.#admit());
+    return this.#run(spec, work, { probe: this.#admit() });
   }
 
   /** Stops the background probe for good (the proxy is shutting down). */
@@ -98,7 +98,7 @@ export class OxdGuard {
     clearTimeout(this.#probeTimer);
   }
 
-  async #run<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>, probe: boolean): Promise<T> {
+  async #run<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>, { probe }: { readonly probe: boolean }): Promise<T> {
     try {
       const result = await this.#attempt(spec, work).catch(async (err: unknown) => {
         if (spec.retryUnreachable && this.#state === 'closed' && err instanceof OxdError && err.code === 'oxd_unreachable') {
@@ -161,7 +161,7 @@ export class OxdGuard {
     this.#startProbe(this.#options.now());
     // One attempt: the next one comes an interval later anyway. A failure re-opens the breaker
     // (scheduling the next probe) and is already counted; there is no caller to tell.
-    this.#run({ command: probe.command, retryUnreachable: false }, probe.run, true).catch(() => undefined);
+    this.#run({ command: probe.command, retryUnreachable: false }, probe.run, { probe: true }).catch(() => undefined);
   }
 
   async #attempt<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>): Promise<T> {

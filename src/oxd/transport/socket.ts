@@ -80,10 +80,10 @@ class SocketPool {
   }
 
   async #exchange(command: string, frame: string, signal: AbortSignal): Promise<SocketReply> {
-    let result = await this.#attempt(command, frame, signal, true);
+    let result = await this.#attempt(command, frame, signal, { reuseIdle: true });
     if (result.kind === 'not_sent') {
       this.#logger?.debug({ command, reason: result.error.message }, 'oxd connection unusable; retrying on a new one');
-      result = await this.#attempt(command, frame, signal, false);
+      result = await this.#attempt(command, frame, signal, { reuseIdle: false });
     }
     if (result.kind === 'done') return result.value;
     throw result.error;
@@ -93,7 +93,7 @@ class SocketPool {
     command: string,
     frame: string,
     signal: AbortSignal,
-    reuseIdle: boolean,
+    { reuseIdle }: { readonly reuseIdle: boolean },
   ): Promise<Attempt<SocketReply>> {
     const idle = reuseIdle ? this.#takeIdle() : undefined;
     const opened = idle === undefined ? await this.#open(command, signal) : { kind: 'done' as const, value: idle };

@@ -9,7 +9,7 @@
 import { DEV_USER, type AccessToken, type Site } from './authorization-server.js';
 import { asError, INVALID_CODE, NO_CODE, NO_REFRESH_TOKEN, NO_STATE, STATE_NOT_VALID } from './failures.js';
 import { base64UrlJson, type JsonObject } from './json.js';
-import { fail, isFailure, ok, resolveSite, scopeValue, seconds, type Handler, type OperationContext } from './outcome.js';
+import { fail, isFailure, ok, resolveSite, seconds, tokenAnswer, type Handler, type OperationContext } from './outcome.js';
 
 const USER_CLAIMS: Readonly<Record<string, string>> = {
   sub: DEV_USER,
@@ -113,12 +113,7 @@ export const getAccessTokenByRefreshToken: Handler = (ctx, params) => {
   if (token === undefined) {
     return fail(asError(400, { error: 'invalid_grant', error_description: 'The provided refresh token is invalid, expired or revoked.' }));
   }
-  return ok({
-    access_token: token.value,
-    expires_in: ctx.as.options.tokenLifetimeSeconds,
-    refresh_token: token.refreshToken,
-    scope: scopeValue(ctx, token.scopes),
-  });
+  return ok(tokenAnswer(ctx, token));
 };
 
 export const getUserInfo: Handler = (ctx, params) => {

@@ -1,6 +1,6 @@
 /**
- * What the breaker's background probe asks oxd while it is failing (ARCHITECTURE.md, *Outage*: a probe reaches
- * oxd at least every 5 s). The call must really reach oxd — an answer the client makes up locally,
+ * What the breaker's background probe asks oxd while it is failing (ARCHITECTURE.md, *Outage*: a
+ * probe reaches oxd at least every 5 s). The call must really reach oxd — an answer the client makes up locally,
  * such as get_rp's `unsupported_operation` on the https-extension, would close the breaker with
  * oxd still gone — and must change nothing there, since it repeats for as long as the outage lasts:
  * - `get_rp` (socket, REST): oxd reads its own storage; no protection token, no AS round trip.

@@ -1,6 +1,6 @@
 /**
  * UMA commands: uma_rs_protect, uma_rs_check_access, introspect_rpt, uma_rp_get_rpt and
- * uma_rp_get_claims_gathering_url (reference §5 and §6).
+ * uma_rp_get_claims_gathering_url (docs/dev-oxd.md).
  */
 import { randomUUID } from 'node:crypto';
 import jsonLogic from 'json-logic-js';

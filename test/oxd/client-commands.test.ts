@@ -117,7 +117,7 @@ const COMMANDS: readonly { readonly name: string; readonly run: (ctx: Ctx) => Pr
     run: async ({ client, dev }) => {
       const url = await client.getAuthorizationUrl({ scope: ['openid'], acrValues: ['basic'], customParams: { k: 'v' } });
       expect(url.startsWith(`${dev.opHost}/oxauth/restv1/authorize?`)).toBe(true);
-      expect(new URL(url).searchParams.get('k')).toBe('v');
+      expect(new URL(url).searchParams.get('custom_response_headers')).toBe('{"k":"v"}');
       expect(new URL(url).searchParams.get('redirect_uri')).toBe('https://client.example.org/callback');
     },
   },

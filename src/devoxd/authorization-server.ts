@@ -202,6 +202,10 @@ export class AuthorizationServer {
     return this.#clients.get(clientId);
   }
 
+  clients(): readonly Client[] {
+    return [...this.#clients.values()];
+  }
+
   createSite(init: {
     readonly client: Client;
     readonly opHost: string;

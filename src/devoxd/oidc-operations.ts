@@ -160,14 +160,20 @@ export const getUserInfo: Handler = (ctx, params) => {
   return ok(ctx.gen === 3 ? { claims: claims(ctx, values), refresh_token: null, access_token: null } : values);
 };
 
+/**
+ * As oxd builds it (`GetLogoutUrlOperation`, 3.1.4 and 4.2): the post-logout URI encoded, state
+ * and session_state as given; oxd leaves id_token_hint out.
+ */
 export const getLogoutUri: Handler = (ctx, params) => {
   const site = resolveSite(ctx, params);
   if (isFailure(site)) return fail(site);
-  const search = query({
-    id_token_hint: params.nonBlank('id_token_hint'),
-    post_logout_redirect_uri: params.nonBlank('post_logout_redirect_uri') ?? site.client.metadata.postLogoutRedirectUris?.[0],
-    state: params.nonBlank('state'),
-    session_state: params.nonBlank('session_state'),
-  });
-  return ok({ uri: `${site.opHost}${END_SESSION_PATH}${search === '' ? '' : `?${search}`}` });
+  const postLogout = params.nonBlank('post_logout_redirect_uri') ?? site.client.metadata.postLogoutRedirectUris?.[0];
+  const state = params.nonBlank('state');
+  const sessionState = params.nonBlank('session_state');
+  const parts = [
+    ...(postLogout === undefined ? [] : [`post_logout_redirect_uri=${formEncode(postLogout)}`]),
+    ...(state === undefined ? [] : [`state=${state}`]),
+    ...(sessionState === undefined ? [] : [`session_state=${sessionState}`]),
+  ];
+  return ok({ uri: `${site.opHost}${END_SESSION_PATH}${parts.length === 0 ? '' : `?${parts.join('&')}`}` });
 };

@@ -258,3 +258,19 @@ describe('getUserInfo over oxd 4.x REST', () => {
     expect((await rejection(client.getUserInfo('token'))).code).toBe('oxd_bad_response');
   });
 });
+
+describe('a client configured without op_host', () => {
+  it('uses the op_host oxd registered the site with when it needs one (get_client_token)', async () => {
+    const dev = await startDevOxd(ALL_LISTENERS);
+    const client = new OxdClient({ protocol: 'rest', baseUrl: dev.restUrl ?? '', client: { authorizationRedirectUri: 'https://a.example/cb' } });
+    try {
+      await client.setupClient();
+      const token = await client.getClientToken();
+      expect(token.scope).toEqual(['openid', 'oxd']);
+      expect(dev.calls.find((c) => c.command === 'get_client_token')?.params['op_host']).toBe(dev.opHost);
+    } finally {
+      await client.close();
+      await dev.close();
+    }
+  });
+});

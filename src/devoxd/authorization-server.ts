@@ -84,11 +84,17 @@ export interface AccessToken {
   readonly sub: string | undefined;
 }
 
-export interface Ticket {
-  readonly value: string;
-  readonly oxdId: string;
+export interface TicketPermission {
   readonly resourceId: string;
   readonly scopes: readonly string[];
+}
+
+export interface Ticket {
+  readonly value: string;
+  /** Who asked for it: the oxd id (dev oxd) or the resource server's client id (dev UMA 2.0 AS). */
+  readonly owner: string;
+  /** The dev oxd asks for one permission per ticket; the UMA 2.0 permission endpoint for one or more. */
+  readonly permissions: readonly TicketPermission[];
   /** Claims the requesting party supplied through claims gathering (claim name → value). */
   readonly claims: Readonly<Record<string, string>>;
 }
@@ -280,8 +286,8 @@ export class AuthorizationServer {
     return site.index.get(method.toLowerCase())?.get(path.toLowerCase());
   }
 
-  issueTicket(oxdId: string, resourceId: string, scopes: readonly string[], claims: Readonly<Record<string, string>> = {}): Ticket {
-    const ticket: Ticket = { value: randomUUID(), oxdId, resourceId, scopes, claims };
+  issueTicket(owner: string, permissions: readonly TicketPermission[], claims: Readonly<Record<string, string>> = {}): Ticket {
+    const ticket: Ticket = { value: randomUUID(), owner, permissions, claims };
     this.#tickets.set(ticket.value, ticket);
     if (this.#tickets.size > MAX_TICKETS) {
       const oldest = this.#tickets.keys().next();
@@ -299,11 +305,24 @@ export class AuthorizationServer {
     this.#tickets.delete(value);
   }
 
-  issueRpt(clientId: string, permissions: readonly Omit<Permission, 'expiresAtMs'>[]): Rpt {
-    const now = this.nowMs();
-    const expiresAtMs = now + this.options.rptLifetimeSeconds * 1000;
+  /** When an RPT issued at `issuedAtMs` expires. */
+  rptExpiry(issuedAtMs: number): number {
+    return issuedAtMs + this.options.rptLifetimeSeconds * 1000;
+  }
+
+  /**
+   * Issues an RPT. `minted` is a value made by the caller (the dev UMA 2.0 AS signs JWTs) at
+   * `issuedAtMs`, expiring at `rptExpiry(issuedAtMs)`.
+   */
+  issueRpt(
+    clientId: string,
+    permissions: readonly TicketPermission[],
+    minted?: { readonly value: string; readonly issuedAtMs: number },
+  ): Rpt {
+    const now = minted?.issuedAtMs ?? this.nowMs();
+    const expiresAtMs = this.rptExpiry(now);
     const rpt: Rpt = {
-      value: this.options.jwtRpts ? this.#jwtShaped(clientId, now, expiresAtMs) : randomUUID(),
+      value: minted?.value ?? (this.options.jwtRpts ? this.#jwtShaped(clientId, now, expiresAtMs) : randomUUID()),
       clientId,
       issuedAtMs: now,
       expiresAtMs,
@@ -337,7 +356,7 @@ export class AuthorizationServer {
    */
   requiredClaims(ticket: Ticket): readonly RequiredClaim[] {
     return this.#demands
-      .demandedBy(ticket.scopes)
+      .demandedBy(ticket.permissions.flatMap((p) => p.scopes))
       .filter((claim) => ticket.claims[claim] === undefined)
       .map((claim) => requiredClaim(claim, this.opHost));
   }
@@ -350,7 +369,7 @@ export class AuthorizationServer {
     const ticket = this.#tickets.get(ticketValue);
     if (ticket === undefined) return undefined;
     this.consumeTicket(ticketValue);
-    return this.issueTicket(ticket.oxdId, ticket.resourceId, ticket.scopes, { ...ticket.claims, ...claims });
+    return this.issueTicket(ticket.owner, ticket.permissions, { ...ticket.claims, ...claims });
   }
 
   /** Where need_info sends the requesting party (`redirect_user`). */
@@ -390,6 +409,12 @@ export class AuthorizationServer {
     // A presented code is spent even when the exchange fails, as RFC 6749 §4.1.2 asks.
     this.#codes.delete(code);
     return grant.clientId === clientId && this.nowMs() < grant.expiresAtMs ? grant : undefined;
+  }
+
+  /** Revokes one access token or RPT: it is unknown from now on. */
+  revoke(value: string): void {
+    this.#tokens.delete(value);
+    this.#rpts.delete(value);
   }
 
   /** Makes every access token and RPT issued so far expire now. */

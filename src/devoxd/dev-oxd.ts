@@ -10,7 +10,7 @@ import { FaultTable } from './faults.js';
 import { createHttpServer } from './http-server.js';
 import { Listener } from './listener.js';
 import { createSocketServer } from './socket-server.js';
-import type { DevOxd, DevOxdOptions } from './types.js';
+import type { DevOxd, DevOxdFault, DevOxdOptions } from './types.js';
 
 /** Defaults of the dev oxd, named so tests and docs can refer to them. */
 export const DEFAULT_DEV_OP_HOST = 'https://op.dev-oxd.test';
@@ -40,7 +40,7 @@ export async function startDevOxd(options: DevOxdOptions = {}): Promise<DevOxd> 
   });
   for (const scope of options.claimsRequiredFor ?? []) as.demandClaim(scope, DEFAULT_DEMANDED_CLAIM);
   for (const { scope, claim } of options.claimDemands ?? []) as.demandClaim(scope, claim);
-  const faults = new FaultTable();
+  const faults = new FaultTable<DevOxdFault>();
   const dispatcher = new Dispatcher({
     as,
     faults,
@@ -82,7 +82,14 @@ export async function startDevOxd(options: DevOxdOptions = {}): Promise<DevOxd> 
     restUrl: url(rest),
     httpsExtensionUrl: url(extension),
     opHost: as.opHost,
-    faults,
+    faults: {
+      add: (rule) => {
+        faults.add(rule.command, rule.fault, rule.times);
+      },
+      clear: () => {
+        faults.clear();
+      },
+    },
     calls: dispatcher.calls,
     count: (command) => dispatcher.count(command),
     expireTokens: () => {

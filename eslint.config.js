@@ -28,4 +28,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // The examples are plain ESM JavaScript for Node (type-checked by tsc through checkJs).
+  { files: ['examples/**/*.js'], languageOptions: { globals: n.configs['flat/recommended-module'].languageOptions.globals } },
 );

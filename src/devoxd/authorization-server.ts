@@ -208,6 +208,10 @@ export class AuthorizationServer {
     return this.#clients.get(clientId);
   }
 
+  clients(): readonly Client[] {
+    return [...this.#clients.values()];
+  }
+
   createSite(init: {
     readonly client: Client;
     readonly opHost: string;

@@ -17,6 +17,7 @@ import {
   INVALID_NONCE,
   INVALID_REDIRECT_URI_4,
   NO_CODE,
+  REDIRECT_URI_NOT_REGISTERED,
   NO_REFRESH_TOKEN,
   NO_STATE,
   STATE_NOT_VALID,
@@ -42,35 +43,48 @@ function siteScopes(site: Site): readonly string[] {
   return Array.isArray(scope) && scope.every((s) => typeof s === 'string') ? scope : ['openid'];
 }
 
+/** Java's URLEncoder, which oxd's `Utils.joinAndUrlEncode` and `Utils.encode` use: spaces as `+`. */
+function formEncode(text: string): string {
+  return new URLSearchParams({ x: text }).toString().slice(2);
+}
+
+/**
+ * Built by concatenation as oxd does (`GetAuthorizationUrlOperation`, 3.1.4 and 4.2): the
+ * redirect URI, prompt and hd go in unencoded; custom_parameters travel as one
+ * `custom_response_headers` JSON object; 4.x lets the caller choose the state, nonce and one of
+ * the registered redirect URIs, and appends `params` as query parameters.
+ */
 export const getAuthorizationUrl: Handler = (ctx, params) => {
   const site = resolveSite(ctx, params);
   if (isFailure(site)) return fail(site);
   const scopes = params.strings('scope') ?? siteScopes(site);
-  const acrValues = params.strings('acr_values');
+  const acrValues = params.strings('acr_values') ?? [];
   const prompt = params.nonBlank('prompt');
   const custom = params.stringMap('custom_parameters') ?? {};
   const hd = params.nonBlank('hd');
-  // 4.x lets the caller choose the state, nonce and one of the registered redirect URIs.
   const registered = site.client.metadata.redirectUris ?? [];
   const asked = ctx.gen === 4 ? params.nonBlank('redirect_uri') : undefined;
-  if (asked !== undefined && !registered.includes(asked)) return fail(INVALID_REDIRECT_URI_4);
-  const state = (ctx.gen === 4 ? params.nonBlank('state') : undefined) ?? randomUUID();
-  const nonce = (ctx.gen === 4 ? params.nonBlank('nonce') : undefined) ?? randomUUID();
+  if (asked !== undefined && !URL.canParse(asked)) return fail(INVALID_REDIRECT_URI_4);
+  if (asked !== undefined && !registered.includes(asked)) return fail(REDIRECT_URI_NOT_REGISTERED);
+  const given = (name: string): string | undefined => (ctx.gen === 4 ? params.nonBlank(name) : undefined);
+  const state = given('state') === undefined ? randomUUID() : formEncode(given('state') ?? '');
+  const nonce = given('nonce') === undefined ? randomUUID() : formEncode(given('nonce') ?? '');
   ctx.as.rememberState({ state, nonce, oxdId: site.oxdId });
-  const search = query({
-    response_type: 'code',
-    client_id: site.client.clientId,
-    redirect_uri: asked ?? registered[0],
-    scope: scopes.join(' '),
-    state,
-    nonce,
-    acr_values: acrValues?.join(' '),
-    prompt,
-    hd,
-    ...(ctx.gen === 4 ? (params.stringMap('params') ?? {}) : {}),
-    ...custom,
-  });
-  return ok({ authorization_url: `${site.opHost}${AUTHORIZATION_PATH}?${search}` });
+  const extra = ctx.gen === 4 ? query(params.stringMap('params') ?? {}) : '';
+  const url = [
+    `${site.opHost}${AUTHORIZATION_PATH}?response_type=code`,
+    `client_id=${site.client.clientId}`,
+    `redirect_uri=${asked ?? registered[0] ?? ''}`,
+    `scope=${formEncode(scopes.join(' '))}`,
+    `state=${state}`,
+    `nonce=${nonce}`,
+    ...(acrValues.length > 0 ? [`acr_values=${formEncode(acrValues.join(' '))}`] : []),
+    ...(prompt === undefined ? [] : [`prompt=${prompt}`]),
+    ...(hd === undefined ? [] : [`hd=${hd}`]),
+    ...(Object.keys(custom).length > 0 ? [`custom_response_headers=${formEncode(JSON.stringify(custom))}`] : []),
+    ...(extra === '' ? [] : [extra]),
+  ].join('&');
+  return ok({ authorization_url: url });
 };
 
 function idToken(site: Site, token: AccessToken, user: DevUser, nonce: string | undefined): { token: string; claims: Record<string, string | number | boolean> } {
@@ -141,14 +155,20 @@ export const getUserInfo: Handler = (ctx, params) => {
   return ok(ctx.gen === 3 ? { claims: claims(ctx, values), refresh_token: null, access_token: null } : values);
 };
 
+/**
+ * As oxd builds it (`GetLogoutUrlOperation`, 3.1.4 and 4.2): the post-logout URI encoded, state
+ * and session_state as given; oxd leaves id_token_hint out.
+ */
 export const getLogoutUri: Handler = (ctx, params) => {
   const site = resolveSite(ctx, params);
   if (isFailure(site)) return fail(site);
-  const search = query({
-    id_token_hint: params.nonBlank('id_token_hint'),
-    post_logout_redirect_uri: params.nonBlank('post_logout_redirect_uri') ?? site.client.metadata.postLogoutRedirectUris?.[0],
-    state: params.nonBlank('state'),
-    session_state: params.nonBlank('session_state'),
-  });
-  return ok({ uri: `${site.opHost}${END_SESSION_PATH}${search === '' ? '' : `?${search}`}` });
+  const postLogout = params.nonBlank('post_logout_redirect_uri') ?? site.client.metadata.postLogoutRedirectUris?.[0];
+  const state = params.nonBlank('state');
+  const sessionState = params.nonBlank('session_state');
+  const parts = [
+    ...(postLogout === undefined ? [] : [`post_logout_redirect_uri=${formEncode(postLogout)}`]),
+    ...(state === undefined ? [] : [`state=${state}`]),
+    ...(sessionState === undefined ? [] : [`session_state=${sessionState}`]),
+  ];
+  return ok({ uri: `${site.opHost}${END_SESSION_PATH}${parts.length === 0 ? '' : `?${parts.join('&')}`}` });
 };

@@ -12,6 +12,7 @@ import {
   getUserInfo,
 } from './oidc-operations.js';
 import { fail, isFailure, resolveSite, type Handler, type OperationContext, type Outcome } from './outcome.js';
+import { bindParams } from './param-types.js';
 import { MalformedParams, readParams, type Params } from './params.js';
 import { getClientToken, getRp, introspectAccessToken, registerSite, removeSite, setupClient, updateSite } from './site-operations.js';
 import { introspectRpt, umaRpGetClaimsGatheringUrl, umaRpGetRpt, umaRsCheckAccess, umaRsProtect } from './uma-operations.js';
@@ -79,7 +80,7 @@ export function execute(ctx: OperationContext, request: CommandRequest): Outcome
   const found = commandSpec(request.command, ctx.gen);
   if (found === undefined) return fail(UNSUPPORTED_OPERATION);
   try {
-    const params = readParams(request.params);
+    const params = readParams(bindParams(ctx.gen, request.command, request.params));
     if (request.protect) {
       const problem = ctx.gen === 4 ? checkBearer(ctx, found, request.authorization, params) : checkProtectionToken(ctx, found, request.command, params);
       if (problem !== undefined) return fail(problem);

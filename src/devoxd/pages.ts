@@ -147,10 +147,16 @@ function audience(idToken: string | undefined): string | undefined {
   }
 }
 
+/**
+ * oxd's logout URI names no client (no client_id, no id_token_hint), so without either the client
+ * is the one that registered the post-logout URI.
+ */
 function endSession(as: AuthorizationServer, _method: 'GET' | 'POST', fields: Fields): Reply {
   const done = messagePage('Signed out', 'The dev AS keeps no session, so there was nothing to end. You can close this page.');
-  if (fields.get('post_logout_redirect_uri') === undefined) return { status: 200, html: done };
-  const clientId = fields.get('client_id') ?? audience(fields.get('id_token_hint')) ?? '';
+  const uri = fields.get('post_logout_redirect_uri');
+  if (uri === undefined) return { status: 200, html: done };
+  const registrant = as.clients().find((client) => client.metadata.postLogoutRedirectUris?.includes(uri) === true);
+  const clientId = fields.get('client_id') ?? audience(fields.get('id_token_hint')) ?? registrant?.clientId ?? '';
   const found = registeredClient(as, new Map([...fields, ['client_id', clientId]]), 'post_logout_redirect_uri', (client) => client.metadata.postLogoutRedirectUris);
   if (!('client' in found)) return found;
   return { redirect: withQuery(found.uri, { state: fields.get('state') }) };

@@ -51,14 +51,15 @@ export function paramsOf(raw: Readonly<Record<string, unknown>>): Params {
     strings: (name) => {
       const v = raw[name];
       if (v === undefined || v === null) return undefined;
-      if (!Array.isArray(v) || !v.every((item) => typeof item === 'string')) throw new MalformedParams(`${name} must be a list of strings`);
-      return v;
+      if (!Array.isArray(v)) throw new MalformedParams(`${name} must be a list of strings`);
+      return v.flatMap((item: unknown) => (item === null ? [] : [scalarText(item, name)]));
     },
     boolean: (name) => {
       const v = raw[name];
       if (v === undefined || v === null) return undefined;
       if (typeof v === 'boolean') return v;
       if (v === 'true' || v === 'false') return v === 'true';
+      if (Number.isInteger(v)) return v !== 0;
       throw new MalformedParams(`${name} must be a boolean`);
     },
     object: (name) => {

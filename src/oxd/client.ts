@@ -393,6 +393,9 @@ export class OxdClient {
 
   async #storeRegistration(result: ClientRegistration): Promise<void> {
     this.#oxdId = result.oxd_id;
+    // get_client_token needs op_host; a client configured without one uses the op_host oxd
+    // registered the site with (kept in memory only, as oxd-python writes no op_host back).
+    if (this.#client.scalars.op_host === undefined && result.op_host !== undefined) this.#client.scalars.op_host = result.op_host;
     // The keys oxd-python writes back after setup_client; register_site on 4.x returns them too.
     const client: Record<string, string> = {};
     const fields = {

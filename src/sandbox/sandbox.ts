@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { DestinationStream } from 'pino';
-import { startDevOxd, type DevOxd } from '../devoxd/index.js';
+import { startDevOxd, type ClaimDemand, type DevOxd } from '../devoxd/index.js';
 import { loadPolicy } from '../policy/index.js';
 import { recordFileFor, startProxy, type LogLevel, type RunningProxy } from '../proxy/index.js';
 import { demoPaths, type DemoPaths } from './demo-paths.js';
@@ -32,6 +32,8 @@ export interface SandboxOptions {
   readonly iniPath: string;
   readonly logLevel: LogLevel;
   readonly logDestination: DestinationStream;
+  /** Claims the dev AS demands per scope before granting it (need_info, then claims gathering). */
+  readonly claimDemands?: readonly ClaimDemand[];
 }
 
 export interface Sandbox {
@@ -55,7 +57,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         { flag: '--oxd-port', port: options.oxdPort },
         { flag: '--oxd-socket-port', port: options.oxdSocketPort },
       ],
-      () => startDevOxd({ host: LOOPBACK, restPort: options.oxdPort, socketPort: options.oxdSocketPort }),
+      () =>
+        startDevOxd({
+          host: LOOPBACK,
+          restPort: options.oxdPort,
+          socketPort: options.oxdSocketPort,
+          claimDemands: options.claimDemands ?? [],
+        }),
     );
     stack.push(() => oxd.close());
     const backend = await withPortFlags([{ flag: '--backend-port', port: options.backendPort }], () =>

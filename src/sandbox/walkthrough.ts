@@ -19,6 +19,10 @@ export interface WalkthroughInput {
   readonly backendUrl: string;
   readonly oxdRestUrl: string;
   readonly oxdSocket: string | null;
+  /** The dev AS issuer: where its sign-in, sign-out and claims-gathering pages are served. */
+  readonly opHost: string;
+  /** Claims the dev AS demands per scope (`--demand-claim`). */
+  readonly claimDemands: readonly { readonly scope: string; readonly claim: string }[];
   /** How to run the CLI here, e.g. `node dist/cli/main.js`. */
   readonly cli: string;
   readonly iniPath: string;
@@ -46,11 +50,14 @@ export function renderWalkthrough(input: WalkthroughInput): string {
     `  admin     ${input.adminUrl}   (/healthz, /readyz, /metrics)`,
     `  backend   ${input.backendUrl}   (demo echo backend: answers with what it received)`,
     `  dev oxd   ${input.oxdRestUrl} (oxd 4.x REST)${socket}`,
+    `  dev AS    ${input.opHost}   (op_host: sign-in, sign-out and claims-gathering pages)`,
     `  oxd ini   ${input.iniPath}`,
+    ...input.claimDemands.map((d) => `  need_info ${d.scope} is granted once ${d.claim} is known (claims gathering)`),
     '',
     'The dev oxd is an in-memory stand-in for oxd and its UMA authorization server: it gives an',
-    'RPT for any ticket and forgets everything when stopped. It is for trying things out only,',
-    'NOT for production: in production, run `umagate serve` with --oxd-config for your real oxd.',
+    'RPT for any ticket, signs anyone in as any dev user without a password, and forgets',
+    'everything when stopped. It is for trying things out only, NOT for production: in',
+    'production, run `umagate serve` with --oxd-config for your real oxd.',
     '',
     ...steps(input),
     ...liveEdit(input),

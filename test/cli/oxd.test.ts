@@ -62,7 +62,8 @@ describe('umagate oxd', () => {
   it('takes comma-separated lists', async () => {
     const result = await oxd('get-authorization-url', '--scope', 'openid, profile', '--acr-values', 'basic');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatch(/scope=openid%20profile/);
+    // oxd form-encodes the scope list (Java's URLEncoder: a space is +).
+    expect(JSON.parse(result.stdout)).toMatch(/scope=openid\+profile&/);
   });
 
   it('prints need_info and exits 3', async () => {

@@ -56,7 +56,9 @@ export async function caller(oxd: DevOxd, protocol: Protocol, token?: () => stri
     const value = token?.();
     const reply = await post(base, `/${command.replaceAll('_', '-')}`, params, value === undefined ? {} : bearer(value));
     if (protocol === 'https-extension' && reply.status === 200) return unwrap(reply.json, 200);
-    return { ok: reply.status === 200, status: reply.status, data: asRecord(reply.json) };
+    // oxd's plain-text answers (400 Invalid parameters, the extension's 500s) keep their text.
+    const data = typeof reply.json === 'object' && reply.json !== null ? asRecord(reply.json) : { text: reply.text };
+    return { ok: reply.status === 200, status: reply.status, data };
   };
 }
 

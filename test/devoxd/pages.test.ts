@@ -138,9 +138,12 @@ describe('end-session endpoint', () => {
   it('redirects to a registered post_logout_redirect_uri with the state, and nowhere else', async () => {
     const oxd = await devOxd();
     const s = await session(oxd, 'socket', { post_logout_redirect_uri: 'https://app.example/bye' });
-    const uri = String((await s.call('get_logout_uri', { oxd_id: s.oxdId, state: 'st', id_token_hint: `x.${Buffer.from(JSON.stringify({ aud: s.clientId })).toString('base64url')}.` })).data['uri']);
+    const uri = String((await s.call('get_logout_uri', { oxd_id: s.oxdId, state: 'st', id_token_hint: 'x.e30.' })).data['uri']);
+    expect(uri).toBe(`${oxd.opHost}/oxauth/restv1/end_session?post_logout_redirect_uri=https%3A%2F%2Fapp.example%2Fbye&state=st`);
     const out = await getPage(uri);
     expect(out.location).toBe('https://app.example/bye?state=st');
+    const hinted = await getPage(`${uri}&id_token_hint=x.${Buffer.from(JSON.stringify({ aud: 'another-client' })).toString('base64url')}.`);
+    expect(hinted.status).toBe(400);
 
     const evil = new URL(uri);
     evil.searchParams.set('post_logout_redirect_uri', 'https://evil.example/');

@@ -128,12 +128,33 @@ describe.each(PROTOCOLS)('OpenID Connect commands over %s', (protocol) => {
     expect(reused.data['error']).toBe(protocol === 'socket' ? 'http_status_400' : 'invalid_grant');
   });
 
+  it("builds the URL as oxd does: raw redirect_uri, form-encoded scope, custom parameters as custom_response_headers", async () => {
+    const oxd = await devOxd();
+    const s = await session(oxd, protocol);
+    const reply = await s.call('get_authorization_url', { oxd_id: s.oxdId, scope: ['openid', 'email'], acr_values: ['basic'], prompt: 'login', custom_parameters: { k: 'v' } });
+    const url = String(reply.data['authorization_url']);
+    expect(url).toMatch(
+      new RegExp(
+        `^${oxd.opHost}/oxauth/restv1/authorize\\?response_type=code&client_id=[^&]+&redirect_uri=https://app\\.example/cb&scope=openid\\+email&state=[^&]+&nonce=[^&]+&acr_values=basic&prompt=login&custom_response_headers=%7B%22k%22%3A%22v%22%7D$`,
+      ),
+    );
+  });
+
   it('redirects with error=access_denied and the state when the user cancels', async () => {
     const oxd = await devOxd();
     const s = await session(oxd, protocol);
     const url = await authorizationUrl(s);
     const back = await signIn(url.href, { decision: 'deny' });
     expect(Object.fromEntries(back.searchParams)).toEqual({ error: 'access_denied', state: url.searchParams.get('state') });
+  });
+
+  it.runIf(!threeX).each([
+    { redirect: 'not a url', error: 'invalid_redirect_uri' },
+    { redirect: 'https://elsewhere.example/cb', error: 'redirect_uri_is_not_registered' },
+  ])('4.x refuses the redirect_uri $redirect with $error', async ({ redirect, error }) => {
+    const s = await session(await devOxd(), protocol);
+    const reply = await s.call('get_authorization_url', { oxd_id: s.oxdId, redirect_uri: redirect });
+    expect(reply).toMatchObject({ status: 400, data: { error } });
   });
 
   it.each([

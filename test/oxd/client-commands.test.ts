@@ -117,7 +117,7 @@ const COMMANDS: readonly { readonly name: string; readonly run: (ctx: Ctx) => Pr
     run: async ({ client, dev }) => {
       const url = await client.getAuthorizationUrl({ scope: ['openid'], acrValues: ['basic'], customParams: { k: 'v' } });
       expect(url.startsWith(`${dev.opHost}/oxauth/restv1/authorize?`)).toBe(true);
-      expect(new URL(url).searchParams.get('k')).toBe('v');
+      expect(new URL(url).searchParams.get('custom_response_headers')).toBe('{"k":"v"}');
       expect(new URL(url).searchParams.get('redirect_uri')).toBe('https://client.example.org/callback');
     },
   },
@@ -256,5 +256,21 @@ describe('getUserInfo over oxd 4.x REST', () => {
   it("refuses a 3.x-shaped answer, which has no subject, as oxd_bad_response", async () => {
     dev.faults.add({ command: 'get_user_info', fault: { kind: 'answer', data: { claims: { sub: ['u-1'] } } }, times: 1 });
     expect((await rejection(client.getUserInfo('token'))).code).toBe('oxd_bad_response');
+  });
+});
+
+describe('a client configured without op_host', () => {
+  it('uses the op_host oxd registered the site with when it needs one (get_client_token)', async () => {
+    const dev = await startDevOxd(ALL_LISTENERS);
+    const client = new OxdClient({ protocol: 'rest', baseUrl: dev.restUrl ?? '', client: { authorizationRedirectUri: 'https://a.example/cb' } });
+    try {
+      await client.setupClient();
+      const token = await client.getClientToken();
+      expect(token.scope).toEqual(['openid', 'oxd']);
+      expect(dev.calls.find((c) => c.command === 'get_client_token')?.params['op_host']).toBe(dev.opHost);
+    } finally {
+      await client.close();
+      await dev.close();
+    }
   });
 });

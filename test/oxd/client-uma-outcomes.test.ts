@@ -28,12 +28,17 @@ describe.each(PROTOCOLS)('need_info over %s', (protocol) => {
     return client;
   }
 
-  it('is a typed result of umaRpGetRpt, not a throw', async () => {
-    const c = await setUp();
+  /** Protects /secret with a scope that demands a claim and returns check_access's ticket. */
+  async function secretTicket(c: OxdClient): Promise<string> {
     await c.umaRsProtect([{ path: '/secret', conditions: [{ httpMethods: ['GET'], scopes: ['read#need_info'] }] }]);
     const denied = await c.umaRsCheckAccess(null, '/secret', 'GET');
     if (denied.access !== 'denied' || denied.ticket === null) throw new Error('expected a ticket');
-    const result = await c.umaRpGetRpt(denied.ticket);
+    return denied.ticket;
+  }
+
+  it('is a typed result of umaRpGetRpt, not a throw', async () => {
+    const c = await setUp();
+    const result = await c.umaRpGetRpt(await secretTicket(c));
     expect(result).toEqual({
       error: 'need_info',
       ticket: expect.any(String) as unknown,
@@ -44,10 +49,7 @@ describe.each(PROTOCOLS)('need_info over %s', (protocol) => {
 
   it('is cured by the claims-gathering page: its new ticket gets the RPT', async () => {
     const c = await setUp();
-    await c.umaRsProtect([{ path: '/secret', conditions: [{ httpMethods: ['GET'], scopes: ['read#need_info'] }] }]);
-    const denied = await c.umaRsCheckAccess(null, '/secret', 'GET');
-    if (denied.access !== 'denied' || denied.ticket === null) throw new Error('expected a ticket');
-    const url = await c.umaRpGetClaimsGatheringUrl(denied.ticket);
+    const url = await c.umaRpGetClaimsGatheringUrl(await secretTicket(c));
     const back = await gatherClaims(url, { email: 'alice@example.org' });
     expect(`${back.origin}${back.pathname}`).toBe('https://client.example.org/claims');
     const result = await c.umaRpGetRpt(back.searchParams.get('ticket') ?? '');

@@ -7,6 +7,8 @@ const input: WalkthroughInput = {
   backendUrl: 'http://127.0.0.1:40000',
   oxdRestUrl: 'http://127.0.0.1:8553',
   oxdSocket: '127.0.0.1:8099',
+  opHost: 'http://127.0.0.1:8553',
+  claimDemands: [],
   cli: 'node dist/cli/main.js',
   iniPath: '.umagate-state/umagate.cfg',
   policyFile: 'policies.yaml',
@@ -20,6 +22,13 @@ const commands = (text: string): string[] => text.split('\n').filter((line) => /
 describe('renderWalkthrough', () => {
   it('says the dev oxd is not for production', () => {
     expect(renderWalkthrough(input)).toMatch(/NOT for production/);
+  });
+
+  it('names the dev AS pages and the claims it demands, outside the pasted commands', () => {
+    const text = renderWalkthrough({ ...input, claimDemands: [{ scope: 'https://x/all', claim: 'email' }] });
+    expect(text).toContain('  dev AS    http://127.0.0.1:8553   (op_host: sign-in, sign-out and claims-gathering pages)');
+    expect(text).toContain('  need_info https://x/all is granted once email is known (claims gathering)');
+    expect(commands(text)).toEqual(commands(renderWalkthrough(input)));
   });
 
   it('prints the RPT command with the ini and the captured ticket', () => {

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
+import { parseClaimDemand, type ClaimDemand } from '../../devoxd/index.js';
 import { LOG_LEVELS } from '../../proxy/options.js';
 import { cliInvocation } from '../../sandbox/cli-invocation.js';
 import { DEV_INI_PATH } from '../../sandbox/dev-ini.js';
@@ -31,7 +32,17 @@ const DEV_DEFAULTS = {
 /** The flags are the sandbox's own settings, but for the policy's name and what dev fixes itself. */
 type DevFlags = Pick<SandboxOptions, 'host' | 'port' | 'adminPort' | 'oxdPort' | 'oxdSocketPort' | 'backendPort' | 'logLevel'> & {
   readonly policy: string;
+  readonly demandClaim: readonly ClaimDemand[];
 };
+
+/** Repeatable `--demand-claim SCOPE=CLAIM`. */
+function collectClaimDemand(value: string, previous: readonly ClaimDemand[]): readonly ClaimDemand[] {
+  try {
+    return [...previous, parseClaimDemand(value)];
+  } catch (error) {
+    throw new InvalidArgumentError(errorMessage(error));
+  }
+}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -51,6 +62,12 @@ export function registerDevCommand(program: Command): void {
     .option('--backend-port <port>', 'demo echo backend port', parsePort, DEV_DEFAULTS.backendPort)
     .addOption(policyFlag())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(DEV_DEFAULTS.logLevel))
+    .option(
+      '--demand-claim <scope=claim>',
+      'the dev AS grants SCOPE only once CLAIM is known (need_info, then its claims-gathering page); repeatable',
+      collectClaimDemand,
+      [],
+    )
     .action(async (flags: DevFlags) => {
       await runDev(flags);
     });
@@ -59,9 +76,10 @@ export function registerDevCommand(program: Command): void {
 async function runDev(flags: DevFlags): Promise<void> {
   let sandbox: Sandbox;
   try {
-    const { policy, ...settings } = flags;
+    const { policy, demandClaim, ...settings } = flags;
     sandbox = await startSandbox({
       ...settings,
+      claimDemands: demandClaim,
       policyFile: policy,
       iniPath: DEV_INI_PATH,
       logDestination: pino.destination({ fd: 2, sync: true }),
@@ -80,6 +98,8 @@ async function runDev(flags: DevFlags): Promise<void> {
       backendUrl: backend.url,
       oxdRestUrl: oxd.restUrl ?? '',
       oxdSocket: socket,
+      opHost: oxd.opHost,
+      claimDemands: flags.demandClaim,
       cli: cliInvocation({ script: process.argv[1] ?? '', cwd: process.cwd(), path: process.env.PATH ?? '' }),
       iniPath: DEV_INI_PATH,
       policyFile: flags.policy,

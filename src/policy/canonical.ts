@@ -17,6 +17,13 @@ function hasControlOrSpace(text: string): boolean {
   return false;
 }
 
+/**
+ * Longest decoded segment accepted. Segment regexes run on client-chosen text: even a regex
+ * proven linear by validation gets a bounded input, so no single request can stall the event
+ * loop on one (a real path segment is far shorter).
+ */
+export const MAX_SEGMENT_LENGTH = 1_024;
+
 function reject(reason: string): CanonicalTarget {
   return { ok: false, reason };
 }
@@ -41,6 +48,7 @@ function splitTarget(rawTarget: string): { path: string; query: string | null } 
 function canonicalSegment(raw: string): { forward: string; match: string } | { reason: string } {
   const whole = normalizeSegment(raw);
   if (!whole.ok) return { reason: whole.reason };
+  if (whole.decoded.length > MAX_SEGMENT_LENGTH) return { reason: `path segment longer than ${MAX_SEGMENT_LENGTH} characters` };
   if (isDotSegment(whole.decoded)) return { reason: 'dot segment ("." or "..")' };
   const semicolon = raw.indexOf(';');
   if (semicolon === -1) return { forward: whole.canonical, match: whole.decoded };

@@ -3,7 +3,7 @@
  * and the warning for an insecure setting. Private to src/oxd/transport.
  */
 import { OxdError } from '../errors.js';
-import { isRecord } from '../json.js';
+import { isRecord } from '../../common/json.js';
 import type { OxdLogger } from '../types.js';
 
 /**

@@ -1,7 +1,6 @@
 /** The settings an HTTP transport checks once, at creation: oxd's base URL and TLS trust. */
-import { readFileSync } from 'node:fs';
-import { isIPv4 } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { loadCaBundle } from '../../common/ca-bundle.js';
+import { isLoopbackHost } from '../../common/loopback.js';
 import { errorMessage } from '../../errors.js';
 import { OxdError } from '../errors.js';
 import type { OxdLogger } from '../types.js';
@@ -38,12 +37,6 @@ export function parseBaseUrl(baseUrl: string, logger: OxdLogger | undefined): UR
   return url;
 }
 
-/** 127.0.0.0/8, ::1 and localhost, as `URL.hostname` spells them. */
-function isLoopbackHost(hostname: string): boolean {
-  if (hostname === 'localhost' || hostname === '[::1]') return true;
-  return isIPv4(hostname) && hostname.startsWith('127.');
-}
-
 export interface TlsSettings {
   readonly ca?: readonly string[];
   readonly rejectUnauthorized: boolean;
@@ -68,19 +61,19 @@ export function tlsSettings(options: TlsOptions): TlsSettings {
     warnInsecure(options.logger, { insecureSkipTlsVerify: true }, message);
   }
   if (options.caFile === undefined) return { rejectUnauthorized };
-  return { ca: [...rootCertificates, readPem(options.caFile)], rejectUnauthorized };
+  return { ca: readPem(options.caFile), rejectUnauthorized };
 }
 
-function readPem(path: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch (err) {
-    const message = `cannot read the oxd CA file ${path}: ${errorMessage(err)}`;
-    throw new OxdError('config_invalid', message, { cause: err });
+function readPem(path: string): readonly string[] {
+  const bundle = loadCaBundle(path);
+  switch (bundle.kind) {
+    case 'ok':
+      return bundle.ca;
+    case 'unreadable':
+      throw new OxdError('config_invalid', `cannot read the oxd CA file ${path}: ${errorMessage(bundle.cause)}`, {
+        cause: bundle.cause,
+      });
+    case 'not_pem':
+      throw new OxdError('config_invalid', `the oxd CA file ${path} holds no PEM certificate`);
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new OxdError('config_invalid', `the oxd CA file ${path} holds no PEM certificate`);
-  }
-  return pem;
 }

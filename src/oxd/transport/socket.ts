@@ -3,7 +3,8 @@
  * `{command, params}` / `{status, data}` envelopes. Framing and one connection: socket-connection.ts.
  */
 import { OxdError } from '../errors.js';
-import { isRecord, stringifyAscii } from '../json.js';
+import { isRecord } from '../../common/json.js';
+import { stringifyAscii } from '../json.js';
 import type { OxdLogger } from '../types.js';
 import { badResponse, failureOf, requirePositiveInteger, serverError, startDeadline, type Deadline } from './common.js';
 import { encodeFrame, openConnection, type Attempt, type SocketConnection } from './socket-connection.js';

@@ -3,7 +3,7 @@ export { PolicyError, formatProblem } from './errors.js';
 export type { PolicyErrorCode, PolicyProblem } from './errors.js';
 export { explain } from './explain.js';
 export type { Explanation, Outcome, Reading } from './explain.js';
-export { loadPolicy } from './load.js';
+export { loadPolicy, readPolicyFile } from './load.js';
 export { compileMatcher, resolveRequest } from './matcher.js';
 export type { ReadingMatch } from './matcher.js';
 export { parsePolicy } from './parse.js';

@@ -13,7 +13,7 @@ afterEach(async () => {
 
 /** The breaker's own report that it moved to `to`, from log line `from` on. */
 function breakerMoved(harness: Harness, to: string, from: number): Promise<LogLine> {
-  return harness.logs.waitFor((l) => l.msg === 'oxd circuit breaker changed state' && l.to === to, from);
+  return harness.logs.waitFor(`"oxd circuit breaker changed state" to ${to}`, (l) => l.msg === 'oxd circuit breaker changed state' && l.to === to, from);
 }
 
 async function readiness(harness: Harness): Promise<{ oxd: { reachable: boolean; breaker: string } }> {
@@ -108,7 +108,7 @@ describe('before the first registration completes', () => {
     h.oxd.faults.add({ command: 'register_site', fault: { kind: 'error', code: 'internal_error', description: 'registration refused by the test' } });
     const from = h.logs.lines.length;
     await h.oxd.start();
-    await h.logs.waitFor((l) => String(l.err).includes('registration refused by the test'), from);
+    await h.logs.waitFor('the refused registration', (l) => String(l.err).includes('registration refused by the test'), from);
     const res = await h.send('/photo', { headers: bearer('some-rpt') });
     expect(res.status).toBe(503);
     expect(res.json().code).toBe('authorization_unavailable');

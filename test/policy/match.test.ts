@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalizeTarget, compileMatcher, loadPolicy, resolveRequest } from '../../src/policy/index.js';
+import { canonicalizeTarget, compileMatcher, loadPolicy, parsePolicy, resolveRequest } from '../../src/policy/index.js';
 import type { Match } from '../../src/policy/index.js';
 import { FIXTURES } from './fixtures.js';
 
@@ -89,6 +89,45 @@ describe('matcher', () => {
 
   it('refuses a match path that did not come from the canonicaliser', () => {
     expect(() => matcher.match('GET', 'photo')).toThrow(TypeError);
+  });
+});
+
+// Backends answer HEAD with their GET handler, so under `unprotected: allow` an unlisted HEAD
+// must be judged as the GET of the same path, not waved through.
+describe('HEAD under unprotected: allow', () => {
+  const text = (mode: string): string => `
+unprotected: ${mode}
+resources:
+  - path: /photo
+    conditions:
+      - httpMethods: [GET]
+        scopes: [view]
+  - path: /photo/{[0-9]+}
+    conditions:
+      - httpMethods: [HEAD]
+        scopes: [peek]
+  - path: /upload
+    conditions:
+      - httpMethods: [POST]
+        scopes: [edit]
+  - path: /open
+    public: true
+    httpMethods: [GET]
+`;
+  const allow = compileMatcher(parsePolicy(text('allow'), 'allow.yaml'));
+  const deny = compileMatcher(parsePolicy(text('deny'), 'deny.yaml'));
+
+  it.each([
+    ['an unlisted HEAD of a GET-protected path is that GET', allow, 'HEAD', '/photo', 'protected /photo GET'],
+    ['a HEAD the policy lists keeps its own condition', allow, 'HEAD', '/photo/7', 'protected /photo/{[0-9]+} HEAD'],
+    ['an unlisted HEAD of a path protected only for POST stays unprotected', allow, 'HEAD', '/upload', 'unprotected'],
+    ['an unlisted HEAD of a public GET stays unprotected (allowed anyway)', allow, 'HEAD', '/open', 'unprotected'],
+    ['an unlisted HEAD of an unknown path stays unprotected', allow, 'HEAD', '/elsewhere', 'unprotected'],
+    ['another unlisted method is not judged as GET', allow, 'OPTIONS', '/photo', 'unprotected'],
+    ['under deny an unlisted HEAD is simply unprotected (refused)', deny, 'HEAD', '/photo', 'unprotected'],
+  ] as const)('%s', (_name, m, method, path, expected) => {
+    const match = m.match(method, path);
+    expect(match.outcome === 'protected' ? `${summary(match)} ${match.method}` : summary(match)).toBe(expected);
   });
 });
 

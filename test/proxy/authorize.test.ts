@@ -323,6 +323,13 @@ describe('Authorizer', () => {
     expect(t.repairs()).toBe(1);
   });
 
+  it('after re-registering, an oxd error other than drift on the retry is oxd_error', async () => {
+    const answers = [new OxdError('invalid_request', 'not protected'), new OxdError('internal_error', 'database down')];
+    const t = setup(() => Promise.reject(answers.shift() ?? new Error('asked too often')));
+    const outcome = await t.authorizer.check(query('opaque'));
+    expect(outcome.kind === 'unavailable' && outcome.error).toMatchObject({ reason: 'oxd_error', message: 'oxd could not decide: database down' });
+  });
+
   it('re-registering empties the cache: grants issued before it are void', async () => {
     let drift = false;
     const t = setup(() => (drift ? ((drift = false), Promise.reject(new OxdError('invalid_request', 'not protected'))) : Promise.resolve(GRANTED)));

@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { canonicalizeTarget, compileMatcher, loadPolicy, parsePolicy, resolveRequest } from '../../src/policy/index.js';
-import type { Match } from '../../src/policy/index.js';
+import type { Match, Matcher } from '../../src/policy/index.js';
 import { FIXTURES } from './fixtures.js';
 
-const policy = await loadPolicy(`${FIXTURES}valid/matching.yaml`);
-const matcher = compileMatcher(policy);
+// Compiled before each test, not at import: mutation testing (npm run test:mutation) switches a
+// mutant on for each test, and code run at import time would never see it.
+let matcher: Matcher;
+beforeEach(async () => {
+  matcher = compileMatcher(await loadPolicy(`${FIXTURES}valid/matching.yaml`));
+});
 
 function summary(match: Match): string {
   return match.outcome === 'unprotected' ? 'unprotected' : `${match.outcome} ${match.pattern}`;
@@ -114,19 +118,17 @@ resources:
     public: true
     httpMethods: [GET]
 `;
-  const allow = compileMatcher(parsePolicy(text('allow'), 'allow.yaml'));
-  const deny = compileMatcher(parsePolicy(text('deny'), 'deny.yaml'));
 
   it.each([
-    ['an unlisted HEAD of a GET-protected path is that GET', allow, 'HEAD', '/photo', 'protected /photo GET'],
-    ['a HEAD the policy lists keeps its own condition', allow, 'HEAD', '/photo/7', 'protected /photo/{[0-9]+} HEAD'],
-    ['an unlisted HEAD of a path protected only for POST stays unprotected', allow, 'HEAD', '/upload', 'unprotected'],
-    ['an unlisted HEAD of a public GET stays unprotected (allowed anyway)', allow, 'HEAD', '/open', 'unprotected'],
-    ['an unlisted HEAD of an unknown path stays unprotected', allow, 'HEAD', '/elsewhere', 'unprotected'],
-    ['another unlisted method is not judged as GET', allow, 'OPTIONS', '/photo', 'unprotected'],
-    ['under deny an unlisted HEAD is simply unprotected (refused)', deny, 'HEAD', '/photo', 'unprotected'],
-  ] as const)('%s', (_name, m, method, path, expected) => {
-    const match = m.match(method, path);
+    ['an unlisted HEAD of a GET-protected path is that GET', 'allow', 'HEAD', '/photo', 'protected /photo GET'],
+    ['a HEAD the policy lists keeps its own condition', 'allow', 'HEAD', '/photo/7', 'protected /photo/{[0-9]+} HEAD'],
+    ['an unlisted HEAD of a path protected only for POST stays unprotected', 'allow', 'HEAD', '/upload', 'unprotected'],
+    ['an unlisted HEAD of a public GET stays unprotected (allowed anyway)', 'allow', 'HEAD', '/open', 'unprotected'],
+    ['an unlisted HEAD of an unknown path stays unprotected', 'allow', 'HEAD', '/elsewhere', 'unprotected'],
+    ['another unlisted method is not judged as GET', 'allow', 'OPTIONS', '/photo', 'unprotected'],
+    ['under deny an unlisted HEAD is simply unprotected (refused)', 'deny', 'HEAD', '/photo', 'unprotected'],
+  ] as const)('%s', (_name, mode, method, path, expected) => {
+    const match = compileMatcher(parsePolicy(text(mode), `${mode}.yaml`)).match(method, path);
     expect(match.outcome === 'protected' ? `${summary(match)} ${match.method}` : summary(match)).toBe(expected);
   });
 });

@@ -117,11 +117,18 @@ resources:
   - path: /open
     public: true
     httpMethods: [GET]
+  - path: /both
+    conditions:
+      - httpMethods: [GET]
+        scopes: [view]
+      - httpMethods: [HEAD]
+        scopes: [peek]
 `;
 
   it.each([
     ['an unlisted HEAD of a GET-protected path is that GET', 'allow', 'HEAD', '/photo', 'protected /photo GET'],
     ['a HEAD the policy lists keeps its own condition', 'allow', 'HEAD', '/photo/7', 'protected /photo/{[0-9]+} HEAD'],
+    ['a HEAD listed beside a GET keeps its own condition', 'allow', 'HEAD', '/both', 'protected /both HEAD'],
     ['an unlisted HEAD of a path protected only for POST stays unprotected', 'allow', 'HEAD', '/upload', 'unprotected'],
     ['an unlisted HEAD of a public GET stays unprotected (allowed anyway)', 'allow', 'HEAD', '/open', 'unprotected'],
     ['an unlisted HEAD of an unknown path stays unprotected', 'allow', 'HEAD', '/elsewhere', 'unprotected'],
@@ -130,6 +137,31 @@ resources:
   ] as const)('%s', (_name, mode, method, path, expected) => {
     const match = compileMatcher(parsePolicy(text(mode), `${mode}.yaml`)).match(method, path);
     expect(match.outcome === 'protected' ? `${summary(match)} ${match.method}` : summary(match)).toBe(expected);
+  });
+});
+
+describe('ranking across regex alternatives', () => {
+  // Two regexes accept "abc"; after each a "??" must take different numbers of segments. The
+  // alternative whose "??" takes fewer wins, as it would with a single path.
+  const text = `
+resources:
+  - path: /r/{[a-z]+}/??/end
+    conditions:
+      - httpMethods: [GET]
+        scopes: [a]
+  - path: /r/{[a-c]+}/??
+    conditions:
+      - httpMethods: [GET]
+        scopes: [b]
+`;
+
+  it('the "??" that consumes fewer segments wins', () => {
+    const m = compileMatcher(parsePolicy(text, 'ranks.yaml'));
+    expect(summary(m.match('GET', '/r/abc/x/end'))).toBe('protected /r/{[a-z]+}/??/end');
+  });
+
+  it('names the path it refuses', () => {
+    expect(() => compileMatcher(parsePolicy(text, 'ranks.yaml')).match('GET', 'r/abc')).toThrow('match path must be canonical (start with "/"): r/abc');
   });
 });
 

@@ -90,6 +90,20 @@ describe('parsePattern: what an operator reads', () => {
     expect(kinds('/a/{}')).toEqual(['lit:a', 're:']);
   });
 
+  it('an unclosed "{" is no regex', () => {
+    expect(parsePattern('/{abc')).toEqual({ ok: false, issues: [{ code: 'regex_not_segment', message: '"{abc": a {regex} must be a whole segment (/users/{[0-9]+})' }] });
+  });
+
+  it('an escaped "}" does not close the regex, so a "/" after it stays inside', () => {
+    expect(kinds('/f/{a\\}/b}')).toEqual(['lit:f', 're:a\\}/b']);
+  });
+
+  it('compiles a {regex} Unicode-aware: "." is one code point, even outside the BMP', () => {
+    const parsed = parsePattern('/{.}');
+    const element = parsed.ok ? parsed.elements[0] : undefined;
+    expect(element?.kind === 'regex' && element.regex.test('\u{1F600}')).toBe(true);
+  });
+
   it('keeps an escaped "/" inside a regex', () => {
     expect(kinds('/f/{a\\/b}')).toEqual(['lit:f', 're:a\\/b']);
   });

@@ -18,7 +18,22 @@ describe('readRpt', () => {
 });
 
 describe('isForwardingHeader', () => {
-  it.each(['X-Forwarded-For', 'x_forwarded_host', 'X-FORWARDED_PROTO', 'Forwarded', 'X-Original-URL', 'x_rewrite_url', 'X-HTTP-Method-Override', 'X_HTTP_METHOD', 'x-method-override'])(
+  it.each([
+    'X-Forwarded-For',
+    'x_forwarded_host',
+    'X-FORWARDED_PROTO',
+    'Forwarded',
+    'X-Original-URL',
+    'x_rewrite_url',
+    'X-HTTP-Method-Override',
+    'X_HTTP_METHOD',
+    'x-method-override',
+    'X-Real-IP',
+    'X-Original-URI',
+    'x_original_method',
+    'X-Envoy-Original-Path',
+    'X-Envoy-Original-Method',
+  ])(
     '%s is only kept from trusted proxies',
     (name) => {
       expect(isForwardingHeader(name)).toBe(true);
@@ -142,6 +157,8 @@ describe('readRpt: the edges of the Authorization value', () => {
     { name: 'two identical Authorization headers are still two', raw: ['authorization', 'Bearer a', 'AUTHORIZATION', 'Bearer a'], expected: { kind: 'invalid', detail: 'more than one Authorization header' } },
     { name: 'other headers around it are skipped', raw: ['Host', 'gw', 'Authorization', 'Bearer t0k=', 'Accept', '*/*'], expected: { kind: 'bearer', token: 't0k=' } },
     { name: 'a token that is not token68', raw: ['Authorization', 'Bearer a,b'], expected: { kind: 'invalid', detail: 'the Bearer token is not a token68 value' } },
+    { name: 'a scheme that merely ends in "bearer" is not Bearer', raw: ['Authorization', 'NotBearer abc'], expected: { kind: 'none' } },
+    { name: '"Bearer" run into the token is not Bearer', raw: ['Authorization', 'Bearerabc'], expected: { kind: 'none' } },
   ])('$name', ({ raw, expected }) => {
     expect(readRpt(raw)).toEqual(expected);
   });

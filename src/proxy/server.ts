@@ -21,6 +21,7 @@ import { handleHttp, handleUpgrade, type HandlerDeps } from './handle-request.js
 import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ListenAddress, type ServeOptions, type ServeOptionsInput } from './options.js';
+import { DEFAULT_LANES, OxdCapacity, type OxdCapacityOptions } from './oxd-capacity.js';
 import { OxdGuard } from './oxd-guard.js';
 import { oxdProbe } from './oxd-probe.js';
 import { compileState, type PolicyState } from './policy-state.js';
@@ -29,6 +30,8 @@ import { Serial, watchFile, type ReloadResult, type ReloadTrigger } from './relo
 import { sendRejection } from './respond.js';
 import { RptLifetime } from './rpt-lifetime.js';
 
+/** oxd connections beyond the lanes' slots, for calls made for no request (boot, reload, probe). */
+const UNLANED_CONNECTIONS = 2;
 /** Boot registration retries start here and double up to BOOT_RETRY_MAX_MS (contract: ≤ 5 s apart). */
 export const BOOT_RETRY_INITIAL_MS = 200;
 export const BOOT_RETRY_MAX_MS = 5_000;
@@ -53,6 +56,8 @@ export interface StartProxyOptions extends ServeOptionsInput {
   readonly breaker?: { readonly failureThreshold?: number; readonly probeIntervalMs?: number };
   /** Request-head deadline (default HEADERS_TIMEOUT_MS; tests shorten it). */
   readonly headersTimeoutMs?: number;
+  /** oxd lanes for requests with and without a token (default DEFAULT_LANES). */
+  readonly oxdLanes?: OxdCapacityOptions['lanes'];
 }
 
 export interface RunningProxy {
@@ -74,9 +79,27 @@ export async function startProxy(input: StartProxyOptions): Promise<RunningProxy
   const now = input.now ?? Date.now;
   const initialText = await readPolicyFile(options.policyFile);
   const state0 = compileState(parsePolicy(initialText, options.policyFile), 1, sha256(initialText));
-  const client = await OxdClient.fromConfigFile(options.oxdConfig, { logger: logger.child({ component: 'oxd' }) });
+  const metrics = new ProxyMetrics();
+  const capacity = new OxdCapacity({ lanes: input.oxdLanes ?? DEFAULT_LANES, perClient: options.oxdPerClient, metrics });
+  // Every lane slot gets a connection of its own (plus some for boot, reload and probe calls),
+  // so a call admitted by its lane never waits for the transport inside its oxd deadline.
+  const poolSize = capacity.concurrency + UNLANED_CONNECTIONS;
+  const client = await OxdClient.fromConfigFile(options.oxdConfig, { logger: logger.child({ component: 'oxd' }), poolSize });
   const oxdConfig = (await OxdConfigFile.load(options.oxdConfig)).config;
-  return new ProxyRuntime(options, input, logger, now, client, state0, oxdAddress(oxdConfig)).start();
+  return new ProxyRuntime({ options, input, logger, now, client, state: state0, oxdAddress: oxdAddress(oxdConfig), metrics, capacity }).start();
+}
+
+/** What startProxy has built before the runtime composes the rest. */
+interface RuntimeParts {
+  readonly options: ServeOptions;
+  readonly input: StartProxyOptions;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly client: OxdClient;
+  readonly state: PolicyState;
+  readonly oxdAddress: string;
+  readonly metrics: ProxyMetrics;
+  readonly capacity: OxdCapacity;
 }
 
 class ProxyRuntime {
@@ -85,7 +108,7 @@ class ProxyRuntime {
   readonly #logger: Logger;
   readonly #client: OxdClient;
   readonly #oxdAddress: string;
-  readonly #metrics = new ProxyMetrics();
+  readonly #metrics: ProxyMetrics;
   readonly #guard: OxdGuard;
   readonly #authorizer: Authorizer;
   readonly #registrar: Registrar;
@@ -106,7 +129,9 @@ class ProxyRuntime {
   #markRegistered: () => void = () => undefined;
   readonly #registeredPromise: Promise<void>;
 
-  constructor(options: ServeOptions, input: StartProxyOptions, logger: Logger, now: () => number, client: OxdClient, state: PolicyState, oxdAddress: string) {
+  constructor(parts: RuntimeParts) {
+    const { options, input, logger, now, client, state, oxdAddress } = parts;
+    this.#metrics = parts.metrics;
     this.#options = options;
     this.#input = input;
     this.#logger = logger;
@@ -122,6 +147,7 @@ class ProxyRuntime {
       now: () => performance.now(),
       metrics: this.#metrics,
       probe: oxdProbe(client),
+      capacity: parts.capacity,
       ...(input.breaker?.failureThreshold === undefined ? {} : { failureThreshold: input.breaker.failureThreshold }),
       ...(input.breaker?.probeIntervalMs === undefined ? {} : { probeIntervalMs: input.breaker.probeIntervalMs }),
       onStateChange: (from, to) => {
@@ -137,11 +163,11 @@ class ProxyRuntime {
       },
     });
     this.#authorizer = new Authorizer({
-      checkAccess: (rpt, path, method) =>
-        this.#guard.call({ command: 'uma_rs_check_access', retryUnreachable: true }, () => client.umaRsCheckAccess(rpt, path, method)),
+      checkAccess: (rpt, path, method, caller) =>
+        this.#guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, () => client.umaRsCheckAccess(rpt, path, method)),
       repairRegistration: () => this.#repair(this.#state.generation),
       lifetime: new RptLifetime({
-        introspect: (rpt) => this.#guard.call({ command: 'introspect_rpt', retryUnreachable: true }, () => client.introspectRpt(rpt)),
+        introspect: (rpt, caller) => this.#guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, () => client.introspectRpt(rpt)),
         max: options.cacheMax,
         now,
       }),
@@ -206,6 +232,7 @@ class ProxyRuntime {
       throw err;
     }
     this.#logger.info({ listen: url, admin: adminUrl, upstream: this.#options.upstream.href, trustProxy: this.#options.trustProxy, passCredentials: this.#options.passCredentials }, 'listening');
+    this.#warnAbout(this.#state.policy);
     if (this.#input.watchPolicy ?? true) {
       this.#watcher = watchFile(
         this.#options.policyFile,
@@ -224,6 +251,11 @@ class ProxyRuntime {
       reload: () => this.reload('api'),
       close: () => this.close(),
     };
+  }
+
+  /** What `umagate validate` warns about, logged too: an operator may never run validate. */
+  #warnAbout(policy: Policy): void {
+    for (const warning of policy.warnings) this.#logger.warn({ warning: formatProblem(warning) }, 'policy warning');
   }
 
   #context(): EnforceContext {
@@ -315,6 +347,7 @@ class ProxyRuntime {
     this.#metrics.policyGeneration.set(this.#state.generation);
     this.#metrics.policyReloads.inc({ result: 'applied' });
     this.#logger.info({ trigger, generation: this.#state.generation, registration }, 'policy reloaded');
+    this.#warnAbout(policy);
     return { result: 'applied', generation: this.#state.generation, registration };
   }
 

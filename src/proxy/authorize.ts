@@ -41,6 +41,13 @@ export interface AuthorizerDeps {
   readonly metrics: ProxyMetrics;
 }
 
+/** Where a grant for a check with an RPT is cached: the RPT (its lifetime), its hash, the key. */
+interface CacheSlot {
+  readonly rpt: string;
+  readonly tokenHash: string;
+  readonly key: string;
+}
+
 /** oxd answers these when the pattern (or the whole site) it is asked about is unknown to it. */
 const DRIFT_CODES: ReadonlySet<string> = new Set(['invalid_request', 'invalid_oxd_id']);
 
@@ -64,7 +71,7 @@ export class Authorizer {
   async check(query: AccessQuery): Promise<AccessOutcome> {
     const { rpt } = query;
     // No token: every client needs its own one-time ticket, so these calls are never shared.
-    if (rpt === null) return this.#ask(query, null, null);
+    if (rpt === null) return this.#ask(query, null);
     const tokenHash = hashToken(rpt);
     const key = decisionKey({ tokenHash, method: query.method, pattern: query.pattern, generation: query.generation });
     const { metrics } = this.#deps;
@@ -73,7 +80,7 @@ export class Authorizer {
       return { kind: 'granted', cacheHit: true };
     }
     metrics.cacheLookups.inc({ result: 'miss' });
-    const flight = this.#flights.run(key, () => this.#ask(query, tokenHash, key));
+    const flight = this.#flights.run(key, () => this.#ask(query, { rpt, tokenHash, key }));
     if (!flight.shared) return flight.promise;
     metrics.coalescedWaits.inc();
     metrics.coalescedWaitsInFlight.inc();
@@ -84,7 +91,8 @@ export class Authorizer {
     }
   }
 
-  async #ask(query: AccessQuery, tokenHash: string | null, key: string | null): Promise<AccessOutcome> {
+  /** Asks oxd; a grant is cached in `slot`, or nowhere when the check carried no RPT. */
+  async #ask(query: AccessQuery, slot: CacheSlot | null): Promise<AccessOutcome> {
     const epoch = this.#epoch;
     let result: CheckAccessResult;
     try {
@@ -98,13 +106,11 @@ export class Authorizer {
         ? { kind: 'forbidden' }
         : { kind: 'ticket', ticket: result.ticket, wwwAuthenticate: result.wwwAuthenticate };
     }
-    if (query.rpt !== null && tokenHash !== null && key !== null) {
-      await this.#remember(query.rpt, tokenHash, key, epoch, callerOf(query));
-    }
+    if (slot !== null) await this.#remember(slot, epoch, callerOf(query));
     return { kind: 'granted', cacheHit: false };
   }
 
-  async #remember(rpt: string, tokenHash: string, key: string, epoch: number, caller: OxdCaller): Promise<void> {
+  async #remember({ rpt, tokenHash, key }: CacheSlot, epoch: number, caller: OxdCaller): Promise<void> {
     let remaining: number | null;
     try {
       remaining = await this.#deps.lifetime.remainingMs(rpt, tokenHash, caller);

@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { canonicalizeTarget, compileMatcher, loadPolicy, resolveRequest } from '../../src/policy/index.js';
-import type { Match } from '../../src/policy/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { canonicalizeTarget, compileMatcher, loadPolicy, parsePolicy, resolveRequest } from '../../src/policy/index.js';
+import type { Match, Matcher } from '../../src/policy/index.js';
 import { FIXTURES } from './fixtures.js';
 
-const policy = await loadPolicy(`${FIXTURES}valid/matching.yaml`);
-const matcher = compileMatcher(policy);
+// Compiled before each test, not at import: mutation testing (npm run test:mutation) switches a
+// mutant on for each test, and code run at import time would never see it.
+let matcher: Matcher;
+beforeEach(async () => {
+  matcher = compileMatcher(await loadPolicy(`${FIXTURES}valid/matching.yaml`));
+});
 
 function summary(match: Match): string {
   return match.outcome === 'unprotected' ? 'unprotected' : `${match.outcome} ${match.pattern}`;
@@ -89,6 +93,75 @@ describe('matcher', () => {
 
   it('refuses a match path that did not come from the canonicaliser', () => {
     expect(() => matcher.match('GET', 'photo')).toThrow(TypeError);
+  });
+});
+
+// Backends answer HEAD with their GET handler, so under `unprotected: allow` an unlisted HEAD
+// must be judged as the GET of the same path, not waved through.
+describe('HEAD under unprotected: allow', () => {
+  const text = (mode: string): string => `
+unprotected: ${mode}
+resources:
+  - path: /photo
+    conditions:
+      - httpMethods: [GET]
+        scopes: [view]
+  - path: /photo/{[0-9]+}
+    conditions:
+      - httpMethods: [HEAD]
+        scopes: [peek]
+  - path: /upload
+    conditions:
+      - httpMethods: [POST]
+        scopes: [edit]
+  - path: /open
+    public: true
+    httpMethods: [GET]
+  - path: /both
+    conditions:
+      - httpMethods: [GET]
+        scopes: [view]
+      - httpMethods: [HEAD]
+        scopes: [peek]
+`;
+
+  it.each([
+    ['an unlisted HEAD of a GET-protected path is that GET', 'allow', 'HEAD', '/photo', 'protected /photo GET'],
+    ['a HEAD the policy lists keeps its own condition', 'allow', 'HEAD', '/photo/7', 'protected /photo/{[0-9]+} HEAD'],
+    ['a HEAD listed beside a GET keeps its own condition', 'allow', 'HEAD', '/both', 'protected /both HEAD'],
+    ['an unlisted HEAD of a path protected only for POST stays unprotected', 'allow', 'HEAD', '/upload', 'unprotected'],
+    ['an unlisted HEAD of a public GET stays unprotected (allowed anyway)', 'allow', 'HEAD', '/open', 'unprotected'],
+    ['an unlisted HEAD of an unknown path stays unprotected', 'allow', 'HEAD', '/elsewhere', 'unprotected'],
+    ['another unlisted method is not judged as GET', 'allow', 'OPTIONS', '/photo', 'unprotected'],
+    ['under deny an unlisted HEAD is simply unprotected (refused)', 'deny', 'HEAD', '/photo', 'unprotected'],
+  ] as const)('%s', (_name, mode, method, path, expected) => {
+    const match = compileMatcher(parsePolicy(text(mode), `${mode}.yaml`)).match(method, path);
+    expect(match.outcome === 'protected' ? `${summary(match)} ${match.method}` : summary(match)).toBe(expected);
+  });
+});
+
+describe('ranking across regex alternatives', () => {
+  // Two regexes accept "abc"; after each a "??" must take different numbers of segments. The
+  // alternative whose "??" takes fewer wins, as it would with a single path.
+  const text = `
+resources:
+  - path: /r/{[a-z]+}/??/end
+    conditions:
+      - httpMethods: [GET]
+        scopes: [a]
+  - path: /r/{[a-c]+}/??
+    conditions:
+      - httpMethods: [GET]
+        scopes: [b]
+`;
+
+  it('the "??" that consumes fewer segments wins', () => {
+    const m = compileMatcher(parsePolicy(text, 'ranks.yaml'));
+    expect(summary(m.match('GET', '/r/abc/x/end'))).toBe('protected /r/{[a-z]+}/??/end');
+  });
+
+  it('names the path it refuses', () => {
+    expect(() => compileMatcher(parsePolicy(text, 'ranks.yaml')).match('GET', 'r/abc')).toThrow('match path must be canonical (start with "/"): r/abc');
   });
 });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { OxdError } from '../../src/oxd/index.js';
 import type { CheckAccessResult } from '../../src/oxd/index.js';
 import { Authorizer } from '../../src/proxy/authorize.js';
+import { AuthorizationUnavailableError } from '../../src/proxy/errors.js';
 import { DecisionCache } from '../../src/proxy/decision-cache.js';
 import { ProxyMetrics } from '../../src/proxy/metrics.js';
 import { RptLifetime } from '../../src/proxy/rpt-lifetime.js';
@@ -17,7 +18,15 @@ function jwt(expSeconds: number): string {
   return `${part({ alg: 'RS256' })}.${part({ exp: expSeconds })}.sig`;
 }
 
-function setup(answer: () => Promise<CheckAccessResult>, opts: { cacheTtlMs?: number; introspectExp?: number; introspectActive?: boolean } = {}) {
+interface SetupOptions {
+  readonly cacheTtlMs?: number;
+  readonly introspectExp?: number;
+  readonly introspectActive?: boolean;
+  readonly introspectFails?: boolean;
+  readonly repairFails?: boolean;
+}
+
+function setup(answer: () => Promise<CheckAccessResult>, opts: SetupOptions = {}) {
   const clock = { now: 1_000_000_000_000 };
   const calls: { rpt: string | null; path: string; method: string }[] = [];
   let repairs = 0;
@@ -30,11 +39,12 @@ function setup(answer: () => Promise<CheckAccessResult>, opts: { cacheTtlMs?: nu
     },
     repairRegistration: () => {
       repairs += 1;
-      return Promise.resolve();
+      return opts.repairFails === true ? Promise.reject(new OxdError('internal_error', 'storage full')) : Promise.resolve();
     },
     lifetime: new RptLifetime({
       introspect: () => {
         introspections += 1;
+        if (opts.introspectFails === true) return Promise.reject(new OxdError('internal_error', 'introspection failed'));
         return Promise.resolve({ active: opts.introspectActive ?? true, exp: opts.introspectExp ?? clock.now / 1000 + 3600 });
       },
       max: 100,
@@ -225,6 +235,108 @@ describe('Authorizer', () => {
     expect(outcome.kind).toBe('unavailable');
     expect(outcome.kind === 'unavailable' && outcome.error.reason).toBe('registration_drift');
     expect(t.repairs()).toBe(1);
+  });
+
+  it('an RPT whose introspection fails is served but not cached', async () => {
+    const t = setup(() => Promise.resolve(GRANTED), { introspectFails: true });
+    expect(await t.authorizer.check(query('opaque'))).toEqual({ kind: 'granted', cacheHit: false });
+    expect(await t.authorizer.check(query('opaque'))).toEqual({ kind: 'granted', cacheHit: false });
+    expect(t.calls).toHaveLength(2);
+  });
+
+  it('a grant without an RPT is served, and neither cached nor looked up', async () => {
+    const t = setup(() => Promise.resolve(GRANTED));
+    expect(await t.authorizer.check(query(null))).toEqual({ kind: 'granted', cacheHit: false });
+    expect(await t.authorizer.check(query(null))).toEqual({ kind: 'granted', cacheHit: false });
+    expect(t.calls).toHaveLength(2);
+    expect(t.introspections()).toBe(0);
+  });
+
+  // A reload (or re-registration) while a check is in flight: the grant answered that request,
+  // but it was judged under the old policy, so it must not be cached under the new one.
+  it('a grant obtained across clear() is served but not cached', async () => {
+    let release: (r: CheckAccessResult) => void = () => undefined;
+    let held = true;
+    const t = setup(() => (held ? new Promise((resolve) => (release = resolve)) : Promise.resolve(GRANTED)));
+    const inFlight = t.authorizer.check(query('opaque'));
+    t.authorizer.clear();
+    held = false;
+    release(GRANTED);
+    expect(await inFlight).toEqual({ kind: 'granted', cacheHit: false });
+    expect(await t.authorizer.check(query('opaque'))).toEqual({ kind: 'granted', cacheHit: false });
+    expect(t.calls).toHaveLength(2);
+  });
+
+  it('an oxd error other than drift is unavailable (oxd_error), with no re-registration', async () => {
+    const cause = new OxdError('internal_error', 'database down');
+    const t = setup(() => Promise.reject(cause));
+    const outcome = await t.authorizer.check(query('opaque'));
+    expect(outcome.kind === 'unavailable' && outcome.error).toMatchObject({ reason: 'oxd_error', message: 'oxd could not decide: database down', cause });
+    expect(t.repairs()).toBe(0);
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it('a failure that is not an Error is still unavailable, and named', async () => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a foreign library might do
+    const t = setup(() => Promise.reject('socket hang up'));
+    const outcome = await t.authorizer.check(query('opaque'));
+    expect(outcome.kind === 'unavailable' && outcome.error).toMatchObject({ reason: 'oxd_error', message: 'oxd could not decide: socket hang up' });
+  });
+
+  it('an unavailable error from the guard (timeout, breaker) passes through with its own reason', async () => {
+    const error = new AuthorizationUnavailableError('oxd_timeout', 'oxd did not answer in time');
+    const t = setup(() => Promise.reject(error));
+    const outcome = await t.authorizer.check(query('opaque'));
+    expect(outcome.kind === 'unavailable' && outcome.error).toBe(error);
+    expect(t.repairs()).toBe(0);
+  });
+
+  it.each(['invalid_request', 'invalid_oxd_id'])('drift (%s) whose re-registration fails is unavailable (registration_drift), asked once', async (code) => {
+    const t = setup(() => Promise.reject(new OxdError(code, 'unknown to oxd')), { repairFails: true });
+    const outcome = await t.authorizer.check(query('opaque'));
+    expect(outcome.kind === 'unavailable' && outcome.error).toMatchObject({
+      reason: 'registration_drift',
+      message: 'oxd lost the registration and re-registering failed',
+      cause: expect.objectContaining({ code: 'internal_error' }) as unknown,
+    });
+    expect(t.repairs()).toBe(1);
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it('drift that persists names the method and pattern oxd still does not know', async () => {
+    const cause = new OxdError('invalid_oxd_id', 'unknown site');
+    const t = setup(() => Promise.reject(cause));
+    const outcome = await t.authorizer.check(query('opaque', '/albums/?'));
+    expect(outcome.kind === 'unavailable' && outcome.error).toMatchObject({
+      reason: 'registration_drift',
+      message: 'oxd still does not know GET /albums/? after re-registering',
+      cause,
+    });
+  });
+
+  it('after re-registering, another failure of the retry keeps its own reason', async () => {
+    const timeout = new AuthorizationUnavailableError('oxd_timeout', 'oxd did not answer in time');
+    const answers = [new OxdError('invalid_request', 'not protected'), timeout];
+    const t = setup(() => Promise.reject(answers.shift() ?? new Error('asked too often')));
+    const outcome = await t.authorizer.check(query('opaque'));
+    expect(outcome.kind === 'unavailable' && outcome.error).toBe(timeout);
+    expect(t.repairs()).toBe(1);
+  });
+
+  it('after re-registering, an oxd error other than drift on the retry is oxd_error', async () => {
+    const answers = [new OxdError('invalid_request', 'not protected'), new OxdError('internal_error', 'database down')];
+    const t = setup(() => Promise.reject(answers.shift() ?? new Error('asked too often')));
+    const outcome = await t.authorizer.check(query('opaque'));
+    expect(outcome.kind === 'unavailable' && outcome.error).toMatchObject({ reason: 'oxd_error', message: 'oxd could not decide: database down' });
+  });
+
+  it('re-registering empties the cache: grants issued before it are void', async () => {
+    let drift = false;
+    const t = setup(() => (drift ? ((drift = false), Promise.reject(new OxdError('invalid_request', 'not protected'))) : Promise.resolve(GRANTED)));
+    await t.authorizer.check(query('opaque', '/admin'));
+    drift = true;
+    await t.authorizer.check(query('opaque', '/photo'));
+    expect(await t.authorizer.check(query('opaque', '/admin'))).toEqual({ kind: 'granted', cacheHit: false });
   });
 
   it('clear() empties the cache (policy reload)', async () => {

@@ -3,7 +3,7 @@
  * TTL of 0 as "never expires", so the boundary between "store for a while" and "store nothing"
  * is where a grant could outlive its RPT forever.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DecisionCache, SingleFlight, decisionKey, hashToken } from '../../src/proxy/decision-cache.js';
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -64,6 +64,19 @@ describe('DecisionCache', () => {
     t.cache.clear();
     expect(t.cache.hasGrant('a')).toBe(false);
     expect(t.cache.size).toBe(0);
+  });
+
+  // Expiry is checked on lookup: a timer per grant would cost a timer per RPT at full traffic.
+  it('keeps no timer per grant', () => {
+    vi.useFakeTimers();
+    try {
+      const t = cache();
+      t.cache.storeGrant('a', 1000);
+      t.cache.storeGrant('b', 1000);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('answers no for a key it never stored', () => {

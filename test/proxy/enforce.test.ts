@@ -52,6 +52,10 @@ unprotected: allow
 resources:
   - path: /pub
     public: true
+  - path: /vault/
+    conditions:
+      - httpMethods: [GET]
+        scopes: [view]
 `;
 
 const GRANTED: CheckAccessResult = { access: 'granted' };
@@ -271,6 +275,12 @@ describe('decide: cacheHit', () => {
     const t = setup();
     await t.run('/shelf');
     expect(await t.run('/shelf/')).toMatchObject({ kind: 'forward', reason: 'granted', cacheHit: true });
+  });
+
+  it('is true for a cached grant beside an unprotected pass (unprotected: allow)', async () => {
+    const t = setup({ policy: ALLOW_POLICY });
+    await t.run('/vault/');
+    expect(await t.run('/vault/')).toMatchObject({ kind: 'forward', reason: 'granted', reading: '/vault/', pattern: '/vault/', cacheHit: true });
   });
 
   it('is false when one of two granted readings needed oxd', async () => {

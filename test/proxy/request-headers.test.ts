@@ -1,7 +1,7 @@
 /** Header hygiene units: RPT reading, spoofed-header stripping, X-Forwarded-*, hop-by-hop. */
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { framingProblem, isForwardingHeader, readRpt, upstreamHeaders } from '../../src/proxy/request-headers.js';
+import { framingProblem, isForwardingHeader, readRpt, requestIdOf, upstreamHeaders } from '../../src/proxy/request-headers.js';
 
 describe('readRpt', () => {
   it.each([
@@ -18,7 +18,22 @@ describe('readRpt', () => {
 });
 
 describe('isForwardingHeader', () => {
-  it.each(['X-Forwarded-For', 'x_forwarded_host', 'X-FORWARDED_PROTO', 'Forwarded', 'X-Original-URL', 'x_rewrite_url', 'X-HTTP-Method-Override', 'X_HTTP_METHOD', 'x-method-override'])(
+  it.each([
+    'X-Forwarded-For',
+    'x_forwarded_host',
+    'X-FORWARDED_PROTO',
+    'Forwarded',
+    'X-Original-URL',
+    'x_rewrite_url',
+    'X-HTTP-Method-Override',
+    'X_HTTP_METHOD',
+    'x-method-override',
+    'X-Real-IP',
+    'X-Original-URI',
+    'x_original_method',
+    'X-Envoy-Original-Path',
+    'X-Envoy-Original-Method',
+  ])(
     '%s is only kept from trusted proxies',
     (name) => {
       expect(isForwardingHeader(name)).toBe(true);
@@ -121,5 +136,88 @@ describe('upstreamHeaders: hop-by-hop headers (RFC 9110 §7.6.1)', () => {
     const out = upstreamHeaders(headers, { ...ctx, upgrade: true });
     expect(out).toMatchObject({ connection: 'Upgrade, x-hop', upgrade: 'websocket' });
     expect([out['x-hop'], out.te, out['proxy-connection']]).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+describe('readRpt: the edges of the Authorization value', () => {
+  it.each([
+    { name: 'surrounding whitespace is ignored', raw: ['Authorization', '  Bearer abc  '], expected: { kind: 'bearer', token: 'abc' } },
+    { name: 'several spaces or a tab before the token', raw: ['Authorization', 'Bearer \t  abc'], expected: { kind: 'bearer', token: 'abc' } },
+    { name: 'an empty value is no RPT', raw: ['Authorization', ''], expected: { kind: 'none' } },
+    { name: 'a blank value is no RPT', raw: ['Authorization', '   '], expected: { kind: 'none' } },
+    { name: 'Bearer followed by blanks only is no RPT', raw: ['Authorization', 'Bearer    '], expected: { kind: 'none' } },
+    { name: 'two identical Authorization headers are still two', raw: ['authorization', 'Bearer a', 'AUTHORIZATION', 'Bearer a'], expected: { kind: 'invalid', detail: 'more than one Authorization header' } },
+    { name: 'other headers around it are skipped', raw: ['Host', 'gw', 'Authorization', 'Bearer t0k=', 'Accept', '*/*'], expected: { kind: 'bearer', token: 't0k=' } },
+    { name: 'a token that is not token68', raw: ['Authorization', 'Bearer a,b'], expected: { kind: 'invalid', detail: 'the Bearer token is not a token68 value' } },
+    { name: 'a scheme that merely ends in "bearer" is not Bearer', raw: ['Authorization', 'NotBearer abc'], expected: { kind: 'none' } },
+    { name: '"Bearer" run into the token is not Bearer', raw: ['Authorization', 'Bearerabc'], expected: { kind: 'none' } },
+  ])('$name', ({ raw, expected }) => {
+    expect(readRpt(raw)).toEqual(expected);
+  });
+});
+
+describe('requestIdOf', () => {
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+  it.each(['abc-123', 'a.b_c:d', 'x'.repeat(128)])('keeps a plain client id: %s', (id) => {
+    expect(requestIdOf({ 'x-request-id': id })).toBe(id);
+  });
+
+  it.each([
+    ['none sent', undefined],
+    ['empty', ''],
+    ['too long (129)', 'x'.repeat(129)],
+    ['a space', 'a b'],
+    ['a quote', 'a"b'],
+  ])('replaces one that is %s with a fresh UUID', (_name, id) => {
+    const headers: IncomingHttpHeaders = id === undefined ? {} : { 'x-request-id': id };
+    const first = requestIdOf(headers);
+    expect(first).toMatch(UUID);
+    expect(requestIdOf(headers)).not.toBe(first);
+  });
+});
+
+describe('framingProblem: the reasons', () => {
+  it.each([
+    { method: 'GET', headers: { connection: 'keep-alive, Content-Length' }, reason: 'the Connection header lists content-length, a message-framing header' },
+    { method: 'POST', headers: { connection: 'Transfer_Encoding' }, reason: 'the Connection header lists transfer-encoding, a message-framing header' },
+    { method: 'DELETE', headers: { 'transfer-encoding': 'chunked' }, reason: 'DELETE with a Transfer-Encoding body is not accepted' },
+    { method: 'OPTIONS', headers: { 'transfer-encoding': 'chunked' }, reason: 'OPTIONS with a Transfer-Encoding body is not accepted' },
+    { method: 'DELETE', headers: { 'transfer-encoding': 'chunked', 'content-length': '4' }, reason: null },
+    { method: 'DELETE', headers: { 'content-length': '4' }, reason: null },
+    { method: 'GET', headers: { connection: 'keep-alive, x-custom' }, reason: null },
+  ])('$method $headers → $reason', ({ method, headers, reason }) => {
+    expect(framingProblem(method, headers)).toBe(reason);
+  });
+});
+
+describe('upstreamHeaders: X-Forwarded-*', () => {
+  const ctx = { peerAddress: '10.1.2.3', passCredentials: 'pass' as const, requestId: 'rid', upgrade: false };
+
+  it('a trusted peer that sent none gets the proxy’s own', () => {
+    expect(upstreamHeaders({ host: 'gw:8080' }, { ...ctx, trustedPeer: true })).toMatchObject({
+      'x-forwarded-for': '10.1.2.3',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'gw:8080',
+    });
+  });
+
+  it('an empty X-Forwarded-For from a trusted peer is not joined with a comma', () => {
+    expect(upstreamHeaders({ 'x-forwarded-for': '' }, { ...ctx, trustedPeer: true })['x-forwarded-for']).toBe('10.1.2.3');
+  });
+
+  it('an untrusted peer’s X-Forwarded-Proto and -Host are replaced, not kept', () => {
+    expect(upstreamHeaders({ host: 'gw', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil' }, { ...ctx, trustedPeer: false })).toMatchObject({
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'gw',
+    });
+  });
+
+  it('without a Host header there is no X-Forwarded-Host', () => {
+    expect(upstreamHeaders({ 'x-forwarded-host': 'evil' }, { ...ctx, trustedPeer: false })).not.toHaveProperty('x-forwarded-host');
+  });
+
+  it('the client’s X-Request-Id is replaced by the one the proxy logs', () => {
+    expect(upstreamHeaders({ 'x-request-id': 'client' }, { ...ctx, trustedPeer: true })['x-request-id']).toBe('rid');
   });
 });

@@ -1,14 +1,13 @@
 /**
- * One protected match → granted, ticket, forbidden or unavailable. Owns the decision cache, the
- * coalescing of identical misses, the RPT-lifetime bound on cached grants, and the single
- * re-registration when oxd reports registration drift.
+ * One protected match → granted, ticket, forbidden or unavailable, whichever backend answers
+ * (oxd or the AS itself, see authz-backend.ts). Owns what both modes share: the decision cache,
+ * the coalescing of identical misses, the RPT-lifetime bound on cached grants, and the single
+ * re-registration when the backend reports registration drift.
  */
-import { OxdError } from '../oxd/index.js';
-import type { CheckAccessResult } from '../oxd/index.js';
+import type { AuthzAnswer, AuthzBackend, AuthzQuery } from './authz-backend.js';
 import { SingleFlight, decisionKey, hashToken, type DecisionCache } from './decision-cache.js';
 import { AuthorizationUnavailableError } from './errors.js';
 import type { ProxyMetrics } from './metrics.js';
-import type { RptLifetime } from './rpt-lifetime.js';
 
 export type AccessOutcome =
   | { readonly kind: 'granted'; readonly cacheHit: boolean }
@@ -17,27 +16,25 @@ export type AccessOutcome =
   | { readonly kind: 'unavailable'; readonly error: AuthorizationUnavailableError };
 
 export interface AccessQuery {
-  /** The RPT, or null when the request carried none (oxd is still asked, for a ticket). */
+  /** The RPT, or null when the request carried none (the backend is still asked, for a ticket). */
   readonly rpt: string | null;
   readonly method: string;
-  /** The matched pattern string: what is registered, so what oxd is asked about. */
+  /** The matched pattern string: what is registered, so what the backend is asked about. */
   readonly pattern: string;
   readonly generation: number;
 }
 
 export interface AuthorizerDeps {
-  /** uma_rs_check_access through the guard (deadline, retry, breaker). */
-  readonly checkAccess: (rpt: string | null, path: string, method: string) => Promise<CheckAccessResult>;
+  /** The mode's decision half; its calls go through the guard (deadline, retry, breaker). */
+  readonly backend: Pick<AuthzBackend, 'service' | 'check' | 'clear'>;
   /** Re-registers the policy after drift; concurrent callers share one attempt. */
   readonly repairRegistration: () => Promise<void>;
-  readonly lifetime: RptLifetime;
   readonly cache: DecisionCache;
   readonly cacheTtlMs: number;
   readonly metrics: ProxyMetrics;
 }
 
-/** oxd answers these when the pattern (or the whole site) it is asked about is unknown to it. */
-const DRIFT_CODES: ReadonlySet<string> = new Set(['invalid_request', 'invalid_oxd_id']);
+type Answer = Exclude<AuthzAnswer, { readonly kind: 'drift' }>;
 
 export class Authorizer {
   readonly #deps: AuthorizerDeps;
@@ -53,7 +50,7 @@ export class Authorizer {
   clear(): void {
     this.#epoch += 1;
     this.#deps.cache.clear();
-    this.#deps.lifetime.clear();
+    this.#deps.backend.clear();
   }
 
   async check(query: AccessQuery): Promise<AccessOutcome> {
@@ -81,61 +78,45 @@ export class Authorizer {
 
   async #ask(query: AccessQuery, tokenHash: string | null, key: string | null): Promise<AccessOutcome> {
     const epoch = this.#epoch;
-    let result: CheckAccessResult;
+    let answer: Answer;
     try {
-      result = await this.#checkRepairingDrift(query);
+      answer = await this.#checkRepairingDrift({ rpt: query.rpt, tokenHash, method: query.method, pattern: query.pattern });
     } catch (err) {
-      return { kind: 'unavailable', error: asUnavailable(err) };
+      return { kind: 'unavailable', error: this.#asUnavailable(err) };
     }
-    if (result.access === 'denied') {
-      return result.ticket === null
-        ? { kind: 'forbidden' }
-        : { kind: 'ticket', ticket: result.ticket, wwwAuthenticate: result.wwwAuthenticate };
+    switch (answer.kind) {
+      case 'ticket':
+        return { kind: 'ticket', ticket: answer.ticket, wwwAuthenticate: answer.wwwAuthenticate };
+      case 'forbidden':
+        return { kind: 'forbidden' };
+      case 'granted':
+        if (key !== null && answer.lifetimeMs !== null && epoch === this.#epoch) {
+          this.#deps.cache.storeGrant(key, Math.min(this.#deps.cacheTtlMs, answer.lifetimeMs));
+        }
+        return { kind: 'granted', cacheHit: false };
     }
-    if (query.rpt !== null && tokenHash !== null && key !== null) {
-      await this.#remember(query.rpt, tokenHash, key, epoch);
-    }
-    return { kind: 'granted', cacheHit: false };
   }
 
-  async #remember(rpt: string, tokenHash: string, key: string, epoch: number): Promise<void> {
-    let remaining: number | null;
-    try {
-      remaining = await this.#deps.lifetime.remainingMs(rpt, tokenHash);
-    } catch {
-      // Lifetime unknown (introspection failed): serve this grant, cache nothing.
-      remaining = null;
-    }
-    if (remaining === null || epoch !== this.#epoch) return;
-    this.#deps.cache.storeGrant(key, Math.min(this.#deps.cacheTtlMs, remaining));
-  }
-
-  async #checkRepairingDrift(query: AccessQuery): Promise<CheckAccessResult> {
-    const ask = (): Promise<CheckAccessResult> => this.#deps.checkAccess(query.rpt, query.pattern, query.method);
-    try {
-      return await ask();
-    } catch (err) {
-      if (!(err instanceof OxdError) || !DRIFT_CODES.has(err.code)) throw err;
-    }
+  async #checkRepairingDrift(query: AuthzQuery): Promise<Answer> {
+    const ask = (): Promise<AuthzAnswer> => this.#deps.backend.check(query);
+    const first = await ask();
+    if (first.kind !== 'drift') return first;
     try {
       await this.#deps.repairRegistration();
     } catch (err) {
-      throw new AuthorizationUnavailableError('registration_drift', 'oxd lost the registration and re-registering failed', { cause: err });
+      throw new AuthorizationUnavailableError('registration_drift', 'the authorization server lost the registration and re-registering failed', { cause: err });
     }
     this.clear();
-    try {
-      return await ask();
-    } catch (err) {
-      if (err instanceof OxdError && DRIFT_CODES.has(err.code)) {
-        throw new AuthorizationUnavailableError('registration_drift', `oxd still does not know ${query.method} ${query.pattern} after re-registering`, { cause: err });
-      }
-      throw err;
+    const second = await ask();
+    if (second.kind === 'drift') {
+      throw new AuthorizationUnavailableError('registration_drift', `the authorization server still does not know ${query.method} ${query.pattern} after re-registering`, { cause: second.cause });
     }
+    return second;
   }
-}
 
-function asUnavailable(err: unknown): AuthorizationUnavailableError {
-  if (err instanceof AuthorizationUnavailableError) return err;
-  // Any other oxd answer we cannot act on (e.g. internal_error) fails closed as well.
-  return new AuthorizationUnavailableError('oxd_error', `oxd could not decide: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  #asUnavailable(err: unknown): AuthorizationUnavailableError {
+    if (err instanceof AuthorizationUnavailableError) return err;
+    // Any other answer we cannot act on (e.g. oxd's internal_error) fails closed as well.
+    return new AuthorizationUnavailableError(`${this.#deps.backend.service}_error`, `the authorization service could not decide: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }

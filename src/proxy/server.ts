@@ -1,6 +1,6 @@
 /**
- * Composition and lifecycle: options → policy → oxd client → guard/cache/authorizer →
- * listeners; boot registration (retried with capped, jittered backoff, never fatal), live
+ * Composition and lifecycle: options → policy → the mode's backend (oxd, or the AS directly) →
+ * guard/cache/authorizer → listeners; boot registration (retried with capped, jittered backoff, never fatal), live
  * reloads, and draining shutdown. Exposes startProxy() for the CLI, tests and the sandbox.
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +14,7 @@ import { PolicyError, formatProblem, parsePolicy } from '../policy/index.js';
 import type { Policy } from '../policy/index.js';
 import { createAdminServer, type ReadinessReport } from './admin.js';
 import { Authorizer } from './authorize.js';
+import type { AuthzBackend, AuthzService } from './authz-backend.js';
 import { DecisionCache, SingleFlight } from './decision-cache.js';
 import type { EnforceContext } from './enforce.js';
 import { createForwarder } from './forward.js';
@@ -21,13 +22,12 @@ import { handleHttp, handleUpgrade, type HandlerDeps } from './handle-request.js
 import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ListenAddress, type ServeOptions, type ServeOptionsInput } from './options.js';
-import { OxdGuard } from './oxd-guard.js';
-import { oxdProbe } from './oxd-probe.js';
+import { createOxdBackend } from './oxd-backend.js';
+import { OXD_FAILURES, OxdGuard, type FailureModel } from './oxd-guard.js';
 import { compileState, type PolicyState } from './policy-state.js';
-import { Registrar, recordFileFor } from './registrar.js';
+import { recordFileFor } from './registrar.js';
 import { Serial, watchFile, type ReloadResult, type ReloadTrigger } from './reload.js';
 import { sendRejection } from './respond.js';
-import { RptLifetime } from './rpt-lifetime.js';
 
 /** Boot registration retries start here and double up to BOOT_RETRY_MAX_MS (contract: ≤ 5 s apart). */
 export const BOOT_RETRY_INITIAL_MS = 200;
@@ -74,21 +74,44 @@ export async function startProxy(input: StartProxyOptions): Promise<RunningProxy
   const now = input.now ?? Date.now;
   const initialText = await readPolicyText(options.policyFile);
   const state0 = compileState(parsePolicy(initialText, options.policyFile), 1, sha256(initialText));
+  const backend = await oxdBackendFactory(options, logger, now);
+  return new ProxyRuntime(options, input, logger, now, state0, backend).start();
+}
+
+/** How the runtime gets its backend: the guard is built first, around the backend's failures. */
+interface BackendFactory {
+  readonly failures: FailureModel;
+  create(guard: OxdGuard): AuthzBackend;
+}
+
+async function oxdBackendFactory(options: ServeOptions, logger: Logger, now: () => number): Promise<BackendFactory> {
   const client = await OxdClient.fromConfigFile(options.oxdConfig, { logger: logger.child({ component: 'oxd' }) });
   const oxdConfig = (await OxdConfigFile.load(options.oxdConfig)).config;
-  return new ProxyRuntime(options, input, logger, now, client, state0, oxdAddress(oxdConfig)).start();
+  return {
+    failures: OXD_FAILURES,
+    create: (guard) =>
+      createOxdBackend({
+        client,
+        guard,
+        recordFile: recordFileFor(options.oxdConfig),
+        onRecordError: (err) => {
+          logger.warn({ err }, 'could not write the registration record; the next boot will register again');
+        },
+        now,
+        cacheMax: options.cacheMax,
+        address: oxdAddress(oxdConfig),
+      }),
+  };
 }
 
 class ProxyRuntime {
   readonly #options: ServeOptions;
   readonly #input: StartProxyOptions;
   readonly #logger: Logger;
-  readonly #client: OxdClient;
-  readonly #oxdAddress: string;
   readonly #metrics = new ProxyMetrics();
   readonly #guard: OxdGuard;
+  readonly #backend: AuthzBackend;
   readonly #authorizer: Authorizer;
-  readonly #registrar: Registrar;
   readonly #serial = new Serial();
   readonly #repairs = new SingleFlight<undefined>();
   readonly #forwarder;
@@ -97,6 +120,8 @@ class ProxyRuntime {
   readonly #upgraded = new Set<Socket>();
   #state: PolicyState;
   #registered = false;
+  /** Why the boot registration has not succeeded yet (one line, for /readyz). */
+  #bootProblem: string | null = null;
   #closing = false;
   #inFlight = 0;
   #drained: (() => void) | null = null;
@@ -106,12 +131,10 @@ class ProxyRuntime {
   #markRegistered: () => void = () => undefined;
   readonly #registeredPromise: Promise<void>;
 
-  constructor(options: ServeOptions, input: StartProxyOptions, logger: Logger, now: () => number, client: OxdClient, state: PolicyState, oxdAddress: string) {
+  constructor(options: ServeOptions, input: StartProxyOptions, logger: Logger, now: () => number, state: PolicyState, backend: BackendFactory) {
     this.#options = options;
     this.#input = input;
     this.#logger = logger;
-    this.#client = client;
-    this.#oxdAddress = oxdAddress;
     this.#state = state;
     this.#metrics.policyGeneration.set(state.generation);
     this.#registeredPromise = new Promise((resolve) => {
@@ -121,30 +144,18 @@ class ProxyRuntime {
       timeoutMs: options.oxdTimeoutMs,
       now: () => performance.now(),
       metrics: this.#metrics,
-      probe: oxdProbe(client),
+      failures: backend.failures,
+      probe: () => this.#backend.probe(),
       ...(input.breaker?.failureThreshold === undefined ? {} : { failureThreshold: input.breaker.failureThreshold }),
       ...(input.breaker?.probeIntervalMs === undefined ? {} : { probeIntervalMs: input.breaker.probeIntervalMs }),
       onStateChange: (from, to) => {
-        this.#logger.warn({ from, to }, 'oxd circuit breaker changed state');
+        this.#logger.warn({ from, to }, `${serviceName(backend.failures.service)} circuit breaker changed state`);
       },
     });
-    this.#registrar = new Registrar({
-      client,
-      guard: this.#guard,
-      recordFile: recordFileFor(options.oxdConfig),
-      onRecordError: (err) => {
-        this.#logger.warn({ err }, 'could not write the registration record; the next boot will register again');
-      },
-    });
+    this.#backend = backend.create(this.#guard);
     this.#authorizer = new Authorizer({
-      checkAccess: (rpt, path, method) =>
-        this.#guard.call({ command: 'uma_rs_check_access', retryUnreachable: true }, () => client.umaRsCheckAccess(rpt, path, method)),
+      backend: this.#backend,
       repairRegistration: () => this.#repair(this.#state.generation),
-      lifetime: new RptLifetime({
-        introspect: (rpt) => this.#guard.call({ command: 'introspect_rpt', retryUnreachable: true }, () => client.introspectRpt(rpt)),
-        max: options.cacheMax,
-        now,
-      }),
       cache: new DecisionCache({ max: options.cacheMax, now }),
       cacheTtlMs: options.cacheTtlSeconds * 1000,
       metrics: this.#metrics,
@@ -233,8 +244,9 @@ class ProxyRuntime {
   #readiness(): ReadinessReport {
     return {
       ready: this.#registered,
-      oxd: { reachable: this.#guard.reachable, breaker: this.#guard.state },
+      [this.#backend.service]: { reachable: this.#guard.reachable, breaker: this.#guard.state },
       policy: { generation: this.#state.generation, source: this.#state.policy.source, registered: this.#registered },
+      ...(this.#registered || this.#bootProblem === null ? {} : { problem: this.#bootProblem }),
     };
   }
 
@@ -243,23 +255,25 @@ class ProxyRuntime {
     if (this.#closing) return;
     this.#serial
       .run(async () => {
-        const result = await this.#registrar.ensure(this.#state.policy);
+        const result = await this.#backend.register(this.#state.policy);
         this.#registered = true;
+        this.#bootProblem = null;
         this.#markRegistered();
         this.#logger.info(
           {
             policy: this.#options.policyFile,
             resources: result === 'registered' ? this.#state.policy.registration.length : 'unchanged',
-            oxd: { protocol: this.#client.protocol, address: this.#oxdAddress, oxdId: this.#client.oxdId },
+            ...this.#backend.describe(),
           },
-          'policy registered with oxd; ready',
+          `policy registered with ${serviceName(this.#backend.service)}; ready`,
         );
       })
       .catch((err: unknown) => {
         // Jitter spreads the retries of many replicas that lost oxd at the same moment.
         const next = Math.min(BOOT_RETRY_MAX_MS, delayMs * 2);
         const wait = Math.round(delayMs / 2 + Math.random() * (delayMs / 2));
-        this.#logger.warn({ err: describe(err), retryInMs: wait }, 'cannot register the policy with oxd yet; protected paths answer 503 until then');
+        this.#bootProblem = describe(err);
+        this.#logger.warn({ err: this.#bootProblem, retryInMs: wait }, `cannot register the policy with ${serviceName(this.#backend.service)} yet; protected paths answer 503 until then`);
         this.#bootTimer = setTimeout(() => {
           this.#bootRegister(next);
         }, wait);
@@ -271,8 +285,8 @@ class ProxyRuntime {
       this.#serial.run(async () => {
         // A reload swapped the policy meanwhile: it registered the new set, nothing to repair.
         if (this.#state.generation !== generation) return undefined;
-        this.#logger.warn({ generation }, 'oxd does not know a registered resource (registration drift); registering again');
-        await this.#registrar.repair(this.#state.policy);
+        this.#logger.warn({ generation }, `${serviceName(this.#backend.service)} does not know a registered resource (registration drift); registering again`);
+        await this.#backend.repair(this.#state.policy);
         return undefined;
       }),
     ).promise;
@@ -302,7 +316,7 @@ class ProxyRuntime {
     let registration: 'registered' | 'unchanged' = 'unchanged';
     if (this.#registered && policy.registrationHash !== this.#state.policy.registrationHash) {
       try {
-        registration = await this.#registrar.ensure(policy);
+        registration = await this.#backend.register(policy);
       } catch (err) {
         this.#metrics.policyReloads.inc({ result: 'registration_failed' });
         this.#logger.error({ trigger, err: describe(err), retryInMs: RELOAD_RETRY_MS }, 'policy edit could not be registered with oxd; the previous policy stays in force');
@@ -345,7 +359,7 @@ class ProxyRuntime {
     this.#admin.close();
     this.#admin.closeAllConnections();
     this.#forwarder.close();
-    await this.#client.close();
+    await this.#backend.close();
     this.#logger.info({ inFlightCut: this.#inFlight }, 'stopped');
   }
 }
@@ -368,6 +382,10 @@ async function listen(server: Server, address: ListenAddress): Promise<string> {
 
 function oxdAddress(config: { readonly protocol: string; readonly host: string; readonly port: number; readonly baseUrl: string | null }): string {
   return config.protocol === 'socket' ? `${config.host}:${config.port}` : (config.baseUrl ?? config.host);
+}
+
+function serviceName(service: AuthzService): string {
+  return service === 'oxd' ? 'oxd' : 'the authorization server';
 }
 
 function sha256(text: string): string {

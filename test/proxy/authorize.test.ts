@@ -1,5 +1,5 @@
 /**
- * The Authorizer with a scripted check_access (no network): caching rules of contract §5.2,
+ * The Authorizer over the oxd backend with a scripted check_access (no network): caching rules of contract §5.2,
  * coalescing, denial without ticket, and drift repair.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import type { CheckAccessResult } from '../../src/oxd/index.js';
 import { Authorizer } from '../../src/proxy/authorize.js';
 import { DecisionCache } from '../../src/proxy/decision-cache.js';
 import { ProxyMetrics } from '../../src/proxy/metrics.js';
+import { oxdCheck } from '../../src/proxy/oxd-backend.js';
 import { RptLifetime } from '../../src/proxy/rpt-lifetime.js';
 
 const GRANTED: CheckAccessResult = { access: 'granted' };
@@ -23,22 +24,24 @@ function setup(answer: () => Promise<CheckAccessResult>, opts: { cacheTtlMs?: nu
   let repairs = 0;
   let introspections = 0;
   const authorizer = new Authorizer({
-    checkAccess: (rpt, path, method) => {
-      calls.push({ rpt, path, method });
-      return answer();
-    },
+    backend: oxdCheck({
+      checkAccess: (rpt, path, method) => {
+        calls.push({ rpt, path, method });
+        return answer();
+      },
+      lifetime: new RptLifetime({
+        introspect: () => {
+          introspections += 1;
+          return Promise.resolve({ active: true, exp: opts.introspectExp ?? clock.now / 1000 + 3600 });
+        },
+        max: 100,
+        now: () => clock.now,
+      }),
+    }),
     repairRegistration: () => {
       repairs += 1;
       return Promise.resolve();
     },
-    lifetime: new RptLifetime({
-      introspect: () => {
-        introspections += 1;
-        return Promise.resolve({ active: true, exp: opts.introspectExp ?? clock.now / 1000 + 3600 });
-      },
-      max: 100,
-      now: () => clock.now,
-    }),
     cache: new DecisionCache({ max: 100, now: () => clock.now }),
     cacheTtlMs: opts.cacheTtlMs ?? 60_000,
     metrics: new ProxyMetrics(),

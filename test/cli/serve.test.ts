@@ -33,6 +33,21 @@ const FLAGS: readonly { readonly flag: string; readonly env: string; readonly de
   { flag: '--upstream-timeout <seconds>', env: 'UMAGATE_UPSTREAM_TIMEOUT', default: '(default: "30"' },
   { flag: '--oxd-timeout <seconds>', env: 'UMAGATE_OXD_TIMEOUT', default: '(default: "5"' },
   { flag: '--shutdown-grace <seconds>', env: 'UMAGATE_SHUTDOWN_GRACE', default: '(default: "10"' },
+  // Direct UMA 2.0 mode (contract §9).
+  { flag: '--authz <mode>', env: 'UMAGATE_AUTHZ', default: 'default: "oxd"' },
+  { flag: '--issuer <url>', env: 'UMAGATE_ISSUER', default: 'uma2:' },
+  { flag: '--uma-discovery <url>', env: 'UMAGATE_UMA_DISCOVERY', default: 'uma2:' },
+  { flag: '--client-id <id>', env: 'UMAGATE_CLIENT_ID', default: 'uma2:' },
+  { flag: '--client-secret-file <path>', env: 'UMAGATE_CLIENT_SECRET_FILE', default: 'env: UMAGATE_CLIENT_SECRET;' },
+  { flag: '--as-dialect <dialect>', env: 'UMAGATE_AS_DIALECT', default: 'default: "auto"' },
+  { flag: '--rpt-verify <mode>', env: 'UMAGATE_RPT_VERIFY', default: 'default: "introspect"' },
+  { flag: '--uma-state <file>', env: 'UMAGATE_UMA_STATE', default: '(default: ".umagate-state/uma-resources.json"' },
+  { flag: '--uma-realm <realm>', env: 'UMAGATE_UMA_REALM', default: '(default: "rs"' },
+  { flag: '--resource-name-prefix <prefix>', env: 'UMAGATE_RESOURCE_NAME_PREFIX', default: 'uma2:' },
+  { flag: '--ca-file <file>', env: 'UMAGATE_CA_FILE', default: 'uma2:' },
+  { flag: '--insecure-skip-tls-verify', env: 'UMAGATE_INSECURE_SKIP_TLS_VERIFY', default: 'off by default' },
+  { flag: '--as-timeout <seconds>', env: 'UMAGATE_AS_TIMEOUT', default: '(default: "5"' },
+  { flag: '--allow-http-as', env: 'UMAGATE_ALLOW_HTTP_AS', default: 'off by default' },
 ];
 
 /** The options section of commander's help, one entry per option with wrapped lines joined. */

@@ -35,7 +35,7 @@ export function parseBaseUrl(baseUrl: string, logger: OxdLogger | undefined): UR
 }
 
 /** 127.0.0.0/8, ::1 and localhost, as `URL.hostname` spells them. */
-function isLoopbackHost(hostname: string): boolean {
+export function isLoopbackHost(hostname: string): boolean {
   if (hostname === 'localhost' || hostname === '[::1]') return true;
   return isIPv4(hostname) && hostname.startsWith('127.');
 }

@@ -1,5 +1,6 @@
 export * from './oxd/index.js';
 export * from './policy/index.js';
 export * from './proxy/index.js';
+export * from './uma/index.js';
 export { startDevOxd } from './devoxd/index.js';
 export type { DevOxd, DevOxdOptions, DevOxdFault, FaultRule } from './devoxd/index.js';

@@ -7,7 +7,7 @@ import { OxdError } from './errors.js';
 import { isUnsupported, tokenPolicy, type OxdCommand } from './commands.js';
 import { OxdConfigFile, DEFAULT_SOCKET_HOST, DEFAULT_SOCKET_PORT, DEFAULT_TIMEOUT_MS, type OxdConfig } from './config.js';
 import type { IniUpdates } from './config-write.js';
-import { defined } from './json.js';
+import { defined } from '../common/json.js';
 import {
   needInfoFromError,
   parseCheckAccess,
@@ -23,7 +23,8 @@ import {
   parseUserInfo,
 } from './results.js';
 import { CLIENT_LIST_KEYS, CLIENT_SCALAR_KEYS, clientStateFromSettings, settingsFromClientState, type ClientState } from './settings.js';
-import { isTokenRejection, ProtectionToken } from './token.js';
+import { ProtectionToken } from '../common/token-holder.js';
+import { isTokenRejection } from './token.js';
 import { createHttpTransport } from './transport/http.js';
 import { createSocketTransport } from './transport/socket.js';
 import type { OxdTransport } from './transport/types.js';
@@ -105,7 +106,7 @@ export interface FromConfigFileOptions {
 export class OxdClient {
   readonly protocol: OxdProtocol;
   readonly #transport: OxdTransport;
-  readonly #tokens: ProtectionToken;
+  readonly #tokens: ProtectionToken<TokenResult>;
   readonly #logger: OxdLogger | undefined;
   readonly #now: () => number;
   readonly #client: ClientState;

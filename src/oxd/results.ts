@@ -4,7 +4,7 @@
  * as a half-typed object. Optional fields accept `null` (3.x serializes nulls) and drop it.
  */
 import { OxdError } from './errors.js';
-import { defined, isRecord } from './json.js';
+import { defined, isRecord } from '../common/json.js';
 import type {
   CheckAccessResult,
   ClientRegistration,

@@ -5,7 +5,7 @@
  * from a flag value (it would show in `ps`): a file, or `UMAGATE_CLIENT_SECRET`.
  */
 import { readFileSync } from 'node:fs';
-import { isLoopbackHost } from '../oxd/transport/http-endpoint.js';
+import { isLoopbackHost } from '../common/loopback.js';
 
 export const AUTHZ_MODES = ['oxd', 'uma2'] as const;
 export type AuthzMode = (typeof AUTHZ_MODES)[number];

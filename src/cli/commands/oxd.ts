@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { OxdClient } from '../../oxd/client.js';
 import { OxdError } from '../../oxd/errors.js';
-import { defined, isRecord } from '../../oxd/json.js';
+import { defined, isRecord } from '../../common/json.js';
 import type { OxdLogger, UmaCondition, UmaResource } from '../../oxd/types.js';
 
 /**

@@ -9,7 +9,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import type { DestinationStream } from 'pino';
-import { OxdClient, OxdConfigFile } from '../oxd/index.js';
 import { PolicyError, formatProblem, parsePolicy } from '../policy/index.js';
 import type { Policy } from '../policy/index.js';
 import { createAdminServer, type ReadinessReport } from './admin.js';
@@ -22,10 +21,9 @@ import { handleHttp, handleUpgrade, type HandlerDeps } from './handle-request.js
 import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ListenAddress, type ServeOptions, type ServeOptionsInput } from './options.js';
-import { createOxdBackend } from './oxd-backend.js';
-import { OXD_FAILURES, OxdGuard, type FailureModel } from './oxd-guard.js';
+import { backendFor, type BackendFactory } from './backends.js';
+import { OxdGuard } from './oxd-guard.js';
 import { compileState, type PolicyState } from './policy-state.js';
-import { recordFileFor } from './registrar.js';
 import { Serial, watchFile, type ReloadResult, type ReloadTrigger } from './reload.js';
 import { sendRejection } from './respond.js';
 
@@ -74,34 +72,8 @@ export async function startProxy(input: StartProxyOptions): Promise<RunningProxy
   const now = input.now ?? Date.now;
   const initialText = await readPolicyText(options.policyFile);
   const state0 = compileState(parsePolicy(initialText, options.policyFile), 1, sha256(initialText));
-  const backend = await oxdBackendFactory(options, logger, now);
+  const backend = await backendFor(options, logger, now);
   return new ProxyRuntime(options, input, logger, now, state0, backend).start();
-}
-
-/** How the runtime gets its backend: the guard is built first, around the backend's failures. */
-interface BackendFactory {
-  readonly failures: FailureModel;
-  create(guard: OxdGuard): AuthzBackend;
-}
-
-async function oxdBackendFactory(options: ServeOptions, logger: Logger, now: () => number): Promise<BackendFactory> {
-  const client = await OxdClient.fromConfigFile(options.oxdConfig, { logger: logger.child({ component: 'oxd' }) });
-  const oxdConfig = (await OxdConfigFile.load(options.oxdConfig)).config;
-  return {
-    failures: OXD_FAILURES,
-    create: (guard) =>
-      createOxdBackend({
-        client,
-        guard,
-        recordFile: recordFileFor(options.oxdConfig),
-        onRecordError: (err) => {
-          logger.warn({ err }, 'could not write the registration record; the next boot will register again');
-        },
-        now,
-        cacheMax: options.cacheMax,
-        address: oxdAddress(oxdConfig),
-      }),
-  };
 }
 
 class ProxyRuntime {
@@ -141,7 +113,7 @@ class ProxyRuntime {
       this.#markRegistered = resolve;
     });
     this.#guard = new OxdGuard({
-      timeoutMs: options.oxdTimeoutMs,
+      timeoutMs: backend.timeoutMs,
       now: () => performance.now(),
       metrics: this.#metrics,
       failures: backend.failures,
@@ -378,10 +350,6 @@ async function listen(server: Server, address: ListenAddress): Promise<string> {
   const bound = server.address() as AddressInfo;
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   return `http://${host}:${bound.port}`;
-}
-
-function oxdAddress(config: { readonly protocol: string; readonly host: string; readonly port: number; readonly baseUrl: string | null }): string {
-  return config.protocol === 'socket' ? `${config.host}:${config.port}` : (config.baseUrl ?? config.host);
 }
 
 function serviceName(service: AuthzService): string {

@@ -7,27 +7,23 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { UmagateError, errorCode, type UmagateErrorOptions } from '../errors.js';
 
 /** The file (or its directory) cannot be written; callers translate it into their own domain's error. */
-export class NotWritableError extends Error {
+export class NotWritableError extends UmagateError<'not_writable'> {
   override readonly name = 'NotWritableError';
-  readonly code = 'not_writable';
   readonly path: string;
 
-  constructor(path: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(path: string, message: string, options?: UmagateErrorOptions) {
+    super('not_writable', message, options);
     this.path = path;
   }
 }
 
 const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EEXIST']);
 
-function errnoCode(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-}
-
 function notWritable(path: string, cause?: unknown): NotWritableError {
-  const reason = errnoCode(cause);
+  const reason = errorCode(cause);
   return new NotWritableError(path, `${path} is not writable${reason === undefined ? '' : ` (${reason})`}`, { cause });
 }
 
@@ -58,7 +54,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   try {
     handle = await open(temp, 'wx', mode);
   } catch (err) {
-    if (NOT_WRITABLE_CODES.has(errnoCode(err) ?? '')) throw notWritable(path, err);
+    if (NOT_WRITABLE_CODES.has(errorCode(err) ?? '')) throw notWritable(path, err);
     throw new NotWritableError(path, `${path}: cannot create a temp file next to it`, { cause: err });
   }
   try {

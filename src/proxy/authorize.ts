@@ -4,6 +4,7 @@
  * the coalescing of identical misses, the RPT-lifetime bound on cached grants, and the single
  * re-registration when the backend reports registration drift.
  */
+import { errorMessage } from '../errors.js';
 import type { AuthzAnswer, AuthzBackend, AuthzQuery } from './authz-backend.js';
 import { SingleFlight, decisionKey, hashToken, type DecisionCache } from './decision-cache.js';
 import { AuthorizationUnavailableError } from './errors.js';
@@ -117,6 +118,6 @@ export class Authorizer {
   #asUnavailable(err: unknown): AuthorizationUnavailableError {
     if (err instanceof AuthorizationUnavailableError) return err;
     // Any other answer we cannot act on (e.g. oxd's internal_error) fails closed as well.
-    return new AuthorizationUnavailableError(`${this.#deps.backend.service}_error`, `the authorization service could not decide: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    return new AuthorizationUnavailableError(`${this.#deps.backend.service}_error`, `the authorization service could not decide: ${errorMessage(err)}`, { cause: err });
   }
 }

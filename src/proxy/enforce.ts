@@ -4,7 +4,7 @@
  * slash) must be allowed, and anything not positively allowed is rejected (fail closed).
  */
 import { canonicalizeTarget, resolveRequest } from '../policy/index.js';
-import type { Match } from '../policy/index.js';
+import type { Match, ReadingMatch } from '../policy/index.js';
 import type { Authorizer } from './authorize.js';
 import type { PolicyState } from './policy-state.js';
 import type { RptReading } from './request-headers.js';
@@ -20,6 +20,8 @@ export type Decision =
       /** Canonical path plus the query as sent: what the backend receives. */
       readonly url: string;
       readonly path: string;
+      /** The reading (see CanonicalTarget.matchPaths) whose match is reported as `pattern`. */
+      readonly reading: string;
       readonly pattern: string | null;
       readonly cacheHit: boolean;
     }
@@ -28,6 +30,8 @@ export type Decision =
       readonly rejection: Rejection;
       /** Canonical path, or null when the target could not be canonicalised. */
       readonly path: string | null;
+      /** The reading that refused, or null when the request was refused before matching. */
+      readonly reading: string | null;
       readonly pattern: string | null;
       readonly cacheHit: boolean;
       /** Why, for the log line only (e.g. the oxd failure behind a 503). */
@@ -56,31 +60,31 @@ type ReadingVerdict =
 export async function decide(ctx: EnforceContext, input: EnforceInput): Promise<Decision> {
   const target = canonicalizeTarget(input.target);
   if (!target.ok) {
-    return { kind: 'reject', rejection: { code: 'bad_path', detail: target.reason }, path: null, pattern: null, cacheHit: false, detail: target.reason };
+    return { kind: 'reject', rejection: { code: 'bad_path', detail: target.reason }, path: null, reading: null, pattern: null, cacheHit: false, detail: target.reason };
   }
   const { path } = target;
   if (input.rpt.kind === 'invalid') {
-    return { kind: 'reject', rejection: { code: 'bad_request', detail: input.rpt.detail }, path, pattern: null, cacheHit: false, detail: input.rpt.detail };
+    return { kind: 'reject', rejection: { code: 'bad_request', detail: input.rpt.detail }, path, reading: null, pattern: null, cacheHit: false, detail: input.rpt.detail };
   }
   const rpt = input.rpt.kind === 'bearer' ? input.rpt.token : null;
-  const matches = resolveRequest(ctx.state.matcher, input.method, target);
-  let best: { readonly reason: ForwardReason; readonly pattern: string | null } | null = null;
+  const readings: readonly ReadingMatch[] = resolveRequest(ctx.state.matcher, input.method, target);
+  let best: { readonly reason: ForwardReason; readonly pattern: string | null; readonly reading: string } | null = null;
   let cacheHit = true;
-  for (const match of matches) {
-    const reading = await judge(ctx, match, rpt);
-    if (!reading.allowed) {
-      return { kind: 'reject', rejection: reading.rejection, path, pattern: reading.pattern, cacheHit: false, detail: reading.detail };
+  for (const { reading, match } of readings) {
+    const verdict = await judge(ctx, match, rpt);
+    if (!verdict.allowed) {
+      return { kind: 'reject', rejection: verdict.rejection, path, reading, pattern: verdict.pattern, cacheHit: false, detail: verdict.detail };
     }
-    cacheHit &&= reading.cacheHit;
+    cacheHit &&= verdict.cacheHit;
     // Report the most telling reason: a grant over a public match over an unprotected pass.
-    if (best === null || rank(reading.reason) > rank(best.reason)) best = reading;
+    if (best === null || rank(verdict.reason) > rank(best.reason)) best = { reason: verdict.reason, pattern: verdict.pattern, reading };
   }
   if (best === null) {
     // resolveRequest always yields at least one reading; an empty answer must still not forward.
-    return { kind: 'reject', rejection: { code: 'internal_error' }, path, pattern: null, cacheHit: false, detail: 'no reading' };
+    return { kind: 'reject', rejection: { code: 'internal_error' }, path, reading: null, pattern: null, cacheHit: false, detail: 'no reading' };
   }
   const url = target.query === null ? path : `${path}?${target.query}`;
-  return { kind: 'forward', reason: best.reason, url, path, pattern: best.pattern, cacheHit: best.reason === 'granted' && cacheHit };
+  return { kind: 'forward', reason: best.reason, url, path, reading: best.reading, pattern: best.pattern, cacheHit: best.reason === 'granted' && cacheHit };
 }
 
 function unavailable(ctx: EnforceContext): Rejection {

@@ -29,6 +29,8 @@ interface LogFields {
   requestId: string;
   method: string;
   path: string | null;
+  /** With a trailing slash, the reading (with or without it) whose match decided. */
+  reading: string | null;
   pattern: string | null;
   outcome: string;
   status: number;
@@ -128,7 +130,7 @@ function rejectHttp(
 }
 
 function emptyFields(requestId: string, method: string): LogFields {
-  return { requestId, method, path: null, pattern: null, outcome: '', status: 0, cacheHit: false, oxdMs: 0, upstreamMs: null, detail: null };
+  return { requestId, method, path: null, reading: null, pattern: null, outcome: '', status: 0, cacheHit: false, oxdMs: 0, upstreamMs: null, detail: null };
 }
 
 function baseFields(decision: Decision, requestId: string, method: string, decideMs: number): LogFields {
@@ -137,6 +139,7 @@ function baseFields(decision: Decision, requestId: string, method: string, decid
     requestId,
     method,
     path: decision.path,
+    reading: decision.reading,
     pattern: decision.pattern,
     outcome: decision.kind === 'forward' ? decision.reason : decision.rejection.code,
     status: decision.kind === 'forward' ? 0 : statusOf(decision.rejection.code),

@@ -9,6 +9,7 @@
  * probe interval, so service resumes within one interval of oxd's return even when no request
  * arrives to probe with (contract §5).
  */
+import { errorMessage } from '../errors.js';
 import { OxdError, isOxdTransportError } from '../oxd/index.js';
 import type { AuthzService } from './authz-backend.js';
 import { AuthorizationUnavailableError, type ServiceFailure } from './errors.js';
@@ -216,7 +217,7 @@ export class OxdGuard {
 
   #toUnavailable(err: unknown, failure: ServiceFailure): AuthorizationUnavailableError {
     if (err instanceof AuthorizationUnavailableError) return err;
-    const message = `${this.#serviceName()} call failed: ${err instanceof Error ? err.message : String(err)}`;
+    const message = `${this.#serviceName()} call failed: ${errorMessage(err)}`;
     return new AuthorizationUnavailableError(`${this.#model.service}_${failure}`, message, { cause: err });
   }
 

@@ -4,12 +4,12 @@
  * reloads, and draining shutdown. Exposes startProxy() for the CLI, tests and the sandbox.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import type { DestinationStream } from 'pino';
-import { PolicyError, formatProblem, parsePolicy } from '../policy/index.js';
+import { errorCode, errorMessage } from '../errors.js';
+import { PolicyError, formatProblem, parsePolicy, readPolicyFile } from '../policy/index.js';
 import type { Policy } from '../policy/index.js';
 import { createAdminServer, type ReadinessReport } from './admin.js';
 import { Authorizer } from './authorize.js';
@@ -70,7 +70,7 @@ export async function startProxy(input: StartProxyOptions): Promise<RunningProxy
   const options = resolveServeOptions(input);
   const logger = createLogger(options.logLevel, input.logDestination);
   const now = input.now ?? Date.now;
-  const initialText = await readPolicyText(options.policyFile);
+  const initialText = await readPolicyFile(options.policyFile);
   const state0 = compileState(parsePolicy(initialText, options.policyFile), 1, sha256(initialText));
   const backend = await backendFor(options, logger, now);
   return new ProxyRuntime(options, input, logger, now, state0, backend).start();
@@ -273,7 +273,7 @@ class ProxyRuntime {
     let text: string;
     let policy: Policy;
     try {
-      text = await readPolicyText(this.#options.policyFile);
+      text = await readPolicyFile(this.#options.policyFile);
       if (sha256(text) === this.#state.textHash) {
         this.#metrics.policyReloads.inc({ result: 'unchanged' });
         return { result: 'unchanged' };
@@ -336,14 +336,6 @@ class ProxyRuntime {
   }
 }
 
-async function readPolicyText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw new PolicyError('policy_unreadable', `cannot read the policy file ${file}: ${describe(err)}`, { cause: err });
-  }
-}
-
 async function listen(server: Server, address: ListenAddress): Promise<string> {
   server.listen(address.port, address.host);
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err as Error))]);
@@ -361,6 +353,6 @@ function sha256(text: string): string {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof Error) return 'code' in err && typeof err.code === 'string' ? `${err.code}: ${err.message}` : err.message;
-  return String(err);
+  const code = errorCode(err);
+  return code === undefined ? errorMessage(err) : `${code}: ${errorMessage(err)}`;
 }

@@ -2,7 +2,7 @@
  * UmaClient: the UMA 2.0 protection API (FEDZ) and the uma-ticket grant (GRANT) spoken straight
  * to an authorization server — Keycloak, Janssen/Gluu 4 or any spec-conformant AS — without oxd.
  */
-import { errorMessage } from '../common/foreign-error.js';
+import { errorMessage } from '../errors.js';
 import { loadCaBundle } from '../common/ca-bundle.js';
 import { ProtectionToken, type IssuedToken } from '../common/token-holder.js';
 import { badAnswer } from './answer.js';

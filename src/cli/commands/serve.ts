@@ -4,9 +4,7 @@
  * policy; SIGTERM/SIGINT drain in-flight requests and exit 0.
  */
 import { Option, type Command } from 'commander';
-import { OxdError } from '../../oxd/index.js';
-import { PolicyError } from '../../policy/index.js';
-import { OptionsError, startProxy } from '../../proxy/index.js';
+import { startProxy } from '../../proxy/index.js';
 import {
   DEFAULT_ADMIN_LISTEN,
   DEFAULT_CACHE_MAX,
@@ -23,7 +21,7 @@ import {
 } from '../../proxy/options.js';
 import type { ServeOptionsInput } from '../../proxy/options.js';
 import { AS_DIALECTS, AUTHZ_MODES, DEFAULT_AS_TIMEOUT_SECONDS, DEFAULT_AUTHZ, DEFAULT_UMA_REALM, DEFAULT_UMA_STATE, RPT_VERIFY_MODES } from '../../proxy/uma2-options.js';
-import { printPolicyError } from './validate.js';
+import { reportFailure } from '../failure.js';
 
 /** An option read from the flag, else from `UMAGATE_<env>`, else `defaultValue` (serve and protect). */
 export function envOption(flags: string, description: string, env: string, defaultValue?: string): Option {
@@ -96,10 +94,7 @@ async function serve(flags: ServeOptionsInput): Promise<void> {
   try {
     proxy = await startProxy(flags);
   } catch (err) {
-    if (err instanceof PolicyError) printPolicyError(err);
-    else if (err instanceof OptionsError || err instanceof OxdError) process.stderr.write(`${err.message}\n`);
-    else throw err;
-    process.exitCode = 1;
+    reportFailure(err);
     return;
   }
   const running = proxy;

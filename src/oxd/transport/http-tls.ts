@@ -1,7 +1,7 @@
 import { loadCaBundle } from '../../common/ca-bundle.js';
 import { OxdError } from '../errors.js';
 import type { OxdLogger } from '../types.js';
-import { errorMessage } from '../../common/foreign-error.js';
+import { errorMessage } from '../../errors.js';
 import { warnInsecure } from './warn.js';
 
 export interface TlsSettings {

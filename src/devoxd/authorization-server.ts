@@ -64,11 +64,17 @@ export interface AccessToken {
   readonly sub: string | undefined;
 }
 
-export interface Ticket {
-  readonly value: string;
-  readonly oxdId: string;
+export interface TicketPermission {
   readonly resourceId: string;
   readonly scopes: readonly string[];
+}
+
+export interface Ticket {
+  readonly value: string;
+  /** Who asked for it: the oxd id (dev oxd) or the resource server's client id (dev UMA 2.0 AS). */
+  readonly owner: string;
+  /** The dev oxd asks for one permission per ticket; the UMA 2.0 permission endpoint for one or more. */
+  readonly permissions: readonly TicketPermission[];
 }
 
 export interface Permission {
@@ -231,8 +237,8 @@ export class AuthorizationServer {
     return site.index.get(method.toLowerCase())?.get(path.toLowerCase());
   }
 
-  issueTicket(oxdId: string, resourceId: string, scopes: readonly string[]): Ticket {
-    const ticket: Ticket = { value: randomUUID(), oxdId, resourceId, scopes };
+  issueTicket(owner: string, permissions: readonly TicketPermission[]): Ticket {
+    const ticket: Ticket = { value: randomUUID(), owner, permissions };
     this.#tickets.set(ticket.value, ticket);
     if (this.#tickets.size > MAX_TICKETS) {
       const oldest = this.#tickets.keys().next();
@@ -250,11 +256,24 @@ export class AuthorizationServer {
     this.#tickets.delete(value);
   }
 
-  issueRpt(clientId: string, permissions: readonly Omit<Permission, 'expiresAtMs'>[]): Rpt {
-    const now = this.nowMs();
-    const expiresAtMs = now + this.options.rptLifetimeSeconds * 1000;
+  /** When an RPT issued at `issuedAtMs` expires. */
+  rptExpiry(issuedAtMs: number): number {
+    return issuedAtMs + this.options.rptLifetimeSeconds * 1000;
+  }
+
+  /**
+   * Issues an RPT. `minted` is a value made by the caller (the dev UMA 2.0 AS signs JWTs) at
+   * `issuedAtMs`, expiring at `rptExpiry(issuedAtMs)`.
+   */
+  issueRpt(
+    clientId: string,
+    permissions: readonly TicketPermission[],
+    minted?: { readonly value: string; readonly issuedAtMs: number },
+  ): Rpt {
+    const now = minted?.issuedAtMs ?? this.nowMs();
+    const expiresAtMs = this.rptExpiry(now);
     const rpt: Rpt = {
-      value: this.options.jwtRpts ? this.#jwtShaped(clientId, now, expiresAtMs) : randomUUID(),
+      value: minted?.value ?? (this.options.jwtRpts ? this.#jwtShaped(clientId, now, expiresAtMs) : randomUUID()),
       clientId,
       issuedAtMs: now,
       expiresAtMs,
@@ -291,6 +310,12 @@ export class AuthorizationServer {
   /** A code is good once. */
   consumeAuthorization(state: string): void {
     this.#authorizations.delete(state);
+  }
+
+  /** Revokes one access token or RPT: it is unknown from now on. */
+  revoke(value: string): void {
+    this.#tokens.delete(value);
+    this.#rpts.delete(value);
   }
 
   /** Makes every access token and RPT issued so far expire now. */

@@ -9,7 +9,7 @@ import { FaultTable } from './faults.js';
 import { createHttpServer } from './http-server.js';
 import { Listener } from './listener.js';
 import { createSocketServer } from './socket-server.js';
-import type { DevOxd, DevOxdOptions } from './types.js';
+import type { DevOxd, DevOxdFault, DevOxdOptions } from './types.js';
 
 /** Defaults of the dev oxd, named so tests and docs can refer to them. */
 export const DEFAULT_DEV_OP_HOST = 'https://op.dev-oxd.test';
@@ -38,7 +38,7 @@ export async function startDevOxd(options: DevOxdOptions = {}): Promise<DevOxd> 
     rptLifetimeSeconds: checkPositive('rptLifetimeSeconds', options.rptLifetimeSeconds ?? DEFAULT_RPT_LIFETIME_SECONDS),
     jwtRpts: options.jwtRpts ?? false,
   });
-  const faults = new FaultTable();
+  const faults = new FaultTable<DevOxdFault>();
   const dispatcher = new Dispatcher({
     as,
     faults,
@@ -79,7 +79,14 @@ export async function startDevOxd(options: DevOxdOptions = {}): Promise<DevOxd> 
     restUrl: url(rest),
     httpsExtensionUrl: url(extension),
     opHost,
-    faults,
+    faults: {
+      add: (rule) => {
+        faults.add(rule.command, rule.fault, rule.times);
+      },
+      clear: () => {
+        faults.clear();
+      },
+    },
     calls: dispatcher.calls,
     count: (command) => dispatcher.count(command),
     expireTokens: () => {

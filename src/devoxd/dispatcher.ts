@@ -13,7 +13,7 @@ export type Protocol = DevOxdCall['protocol'];
 
 export interface DispatcherOptions {
   readonly as: AuthorizationServer;
-  readonly faults: FaultTable;
+  readonly faults: FaultTable<DevOxdFault>;
   readonly protect: Readonly<Record<Protocol, boolean>>;
   readonly claimsRequiredFor: ReadonlySet<string>;
   /** Entries `calls` keeps (the most recent); counts stay exact beyond it. */

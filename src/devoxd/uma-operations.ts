@@ -135,7 +135,7 @@ export const umaRsCheckAccess: Handler = (ctx, params) => {
   const rpt = rptValue === undefined || rptValue === '' ? undefined : ctx.as.activeRpt(rptValue);
   if (grants(rpt, resource, required)) return ok({ access: 'granted', 'www-authenticate_header': null, ticket: null });
   const ticketScopes = requestScopes.length > 0 ? required : resource.ticketScopes;
-  const ticket = ctx.as.issueTicket(site.oxdId, resource.id, ticketScopes);
+  const ticket = ctx.as.issueTicket(site.oxdId, [{ resourceId: resource.id, scopes: ticketScopes }]);
   return ok({
     access: 'denied',
     'www-authenticate_header': `UMA realm="rs",as_uri="${site.opHost}",error="insufficient_scope",ticket="${ticket.value}"`,
@@ -167,11 +167,14 @@ export const introspectRpt: Handler = (ctx, params) => {
 };
 
 function needsClaims(ctx: OperationContext, ticket: Ticket, resource: ProtectedResource): boolean {
-  return [...ticket.scopes, ...resource.requiredScopes].some((s) => s.endsWith(NEED_INFO_SUFFIX) || ctx.claimsRequiredFor.has(s));
+  const scopes = [...ticket.permissions.flatMap((p) => p.scopes), ...resource.requiredScopes];
+  return scopes.some((s) => s.endsWith(NEED_INFO_SUFFIX) || ctx.claimsRequiredFor.has(s));
 }
 
 function holds(rpt: Rpt, ticket: Ticket): boolean {
-  return rpt.permissions.some((p) => p.resourceId === ticket.resourceId && ticket.scopes.every((s) => p.scopes.includes(s)));
+  return ticket.permissions.every((wanted) =>
+    rpt.permissions.some((p) => p.resourceId === wanted.resourceId && wanted.scopes.every((s) => p.scopes.includes(s))),
+  );
 }
 
 function needInfoDetails(site: Site, ticket: Ticket): JsonObject {
@@ -204,7 +207,8 @@ export const umaRpGetRpt: Handler = (ctx, params) => {
   if (ticketValue === undefined) return fail(NO_TICKET);
   if (ctx.gen === 4 && (claimToken === undefined) !== (claimTokenFormat === undefined)) return fail(INVALID_CLAIM_TOKEN);
   const ticket = ctx.as.ticket(ticketValue);
-  const resource = ticket === undefined ? undefined : ctx.as.site(ticket.oxdId)?.resources.find((r) => r.id === ticket.resourceId);
+  const resourceId = ticket?.permissions[0]?.resourceId;
+  const resource = ticket === undefined ? undefined : ctx.as.site(ticket.owner)?.resources.find((r) => r.id === resourceId);
   const cached = site.cachedRpt === undefined ? undefined : ctx.as.activeRpt(site.cachedRpt);
   if (cached !== undefined && (ticket === undefined || resource === undefined || holds(cached, ticket))) {
     return ok(rptData(cached, false));
@@ -214,14 +218,13 @@ export const umaRpGetRpt: Handler = (ctx, params) => {
     return fail(needInfo(ctx.gen, needInfoDetails(site, ticket)));
   }
   ctx.as.consumeTicket(ticket.value);
-  const permission = { resourceId: ticket.resourceId, scopes: ticket.scopes };
   const upgradable = cached ?? (rptParam === undefined ? undefined : ctx.as.activeRpt(rptParam));
   if (upgradable !== undefined) {
-    ctx.as.addPermission(upgradable, permission);
+    for (const permission of ticket.permissions) ctx.as.addPermission(upgradable, permission);
     site.cachedRpt = upgradable.value;
     return ok(rptData(upgradable, true));
   }
-  const rpt = ctx.as.issueRpt(site.client.clientId, [permission]);
+  const rpt = ctx.as.issueRpt(site.client.clientId, ticket.permissions);
   site.cachedRpt = rpt.value;
   return ok(rptData(rpt, false));
 };

@@ -44,7 +44,8 @@ export async function requestPat(request: PatRequest): Promise<IssuedToken> {
 function patFailure(answer: AsAnswer, clientId: string): UmaError {
   const error = errorBody(answer);
   const client = JSON.stringify(clientId);
-  if (error?.error === 'invalid_client' || (answer.status === 401 && error === undefined)) {
+  // Keycloak answers a wrong secret with 401 unauthorized_client, the RFC with invalid_client.
+  if (error?.error === 'invalid_client' || answer.status === 401) {
     const said = describeError(error, answer);
     return new UmaError('invalid_client', `the AS refused the credentials of client ${client} (${said}): check the client id and secret`, asDetails(answer, error));
   }

@@ -156,6 +156,10 @@ export interface HarnessOptions {
   /** Direct mode's AS dialect (default keycloak). */
   readonly dialect?: DevAsDialect;
   readonly as?: Omit<DevAsOptions, 'dialect'>;
+  /** Direct mode: the resource-server client's settings (default: allowed uma_protection). */
+  readonly rsClient?: { readonly umaProtection?: boolean };
+  /** Direct mode: called with the dev AS before the proxy boots (faults, switches). */
+  readonly prepareAs?: (as: DevAs) => void;
   readonly policy?: string;
   readonly oxd?: DevOxdOptions;
   readonly proxy?: Partial<StartProxyOptions>;
@@ -237,7 +241,8 @@ export const RS_CLIENT = { clientId: 'umagate-rs', clientSecret: 'rs-secret-0123
 async function startUma2Harness(options: HarnessOptions): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'umagate-proxy-'));
   const as = await startDevAs({ dialect: options.dialect ?? 'keycloak', ...options.as });
-  as.createClient(RS_CLIENT);
+  as.createClient({ ...RS_CLIENT, ...options.rsClient });
+  options.prepareAs?.(as);
   const rp: DevAsClient = as.createClient({ clientId: 'requesting-party', clientSecret: 'rp-secret-0123456789' });
   const backend = await startEchoBackend();
   const policyFile = join(dir, 'policies.yaml');

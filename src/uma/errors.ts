@@ -1,3 +1,5 @@
+import { UmagateError, type UmagateErrorOptions } from '../errors.js';
+
 /**
  * Every failure of the UMA 2.0 client is a `UmaError`. Callers match on `code`, never on the
  * message; the message names the cause and the fix, and never carries a secret or a token.
@@ -52,8 +54,7 @@ export type UmaEndpoint =
   | 'introspection'
   | 'jwks';
 
-export interface UmaErrorOptions {
-  readonly cause?: unknown;
+export interface UmaErrorOptions extends UmagateErrorOptions {
   readonly endpoint?: UmaEndpoint;
   /** HTTP status of the AS answer, when there was one. */
   readonly status?: number;
@@ -63,17 +64,15 @@ export interface UmaErrorOptions {
   readonly description?: string;
 }
 
-export class UmaError extends Error {
+export class UmaError extends UmagateError<UmaErrorCode> {
   override readonly name = 'UmaError';
-  readonly code: UmaErrorCode;
   readonly endpoint: UmaEndpoint | undefined;
   readonly status: number | undefined;
   readonly asError: string | undefined;
   readonly description: string | undefined;
 
   constructor(code: UmaErrorCode, message: string, options: UmaErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
     this.endpoint = options.endpoint;
     this.status = options.status;
     this.asError = options.asError;

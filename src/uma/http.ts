@@ -4,8 +4,7 @@
  * `UmaError`s.
  */
 import { Agent } from 'undici';
-import { errorCode, errorMessage } from '../errors.js';
-import { timeoutCode } from '../common/foreign-error.js';
+import { errorCode, errorMessage, timeoutCode } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { UmaError, type UmaEndpoint } from './errors.js';
 

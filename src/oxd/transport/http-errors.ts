@@ -1,7 +1,6 @@
 import { OxdError } from '../errors.js';
 import { failureOf } from './deadline.js';
-import { errorCode, errorMessage } from '../../errors.js';
-import { timeoutCode } from '../../common/foreign-error.js';
+import { errorCode, errorMessage, timeoutCode } from '../../errors.js';
 import { badResponse } from './server-error.js';
 
 /** An undici or network failure of one HTTP call to oxd, as the `OxdError` callers see. */

@@ -15,6 +15,7 @@ import type { Uma2Options } from '../uma2-options.js';
 import { bindingKey, desiredResources } from './desired.js';
 import { reconcile, type GuardedAsCall } from './reconcile.js';
 import { IntrospectionCache, grantLifetimeMs, type ResourceBinding, type RptVerifier } from './rpt-facts.js';
+import { JwtRptVerifier } from './rpt-verify.js';
 import { UmaStateFile } from './state-file.js';
 
 /** The AS's transport failures are UmaErrors with these codes; every other UmaError is an answer. */
@@ -95,6 +96,7 @@ class Uma2Backend implements AuthzBackend {
 
   async register(policy: Policy): Promise<RegistrationResult> {
     const client = await this.#discover();
+    await this.#verifier?.prime();
     const { settings } = this.#options;
     const desired = desiredResources(policy, client.dialect, settings.resourceNamePrefix);
     const result = await reconcile(
@@ -164,7 +166,10 @@ class Uma2Backend implements AuthzBackend {
   }
 
   #verifierFor(client: UmaClient): RptVerifier {
-    const { cacheTtlMs, cacheMax, now } = this.#options;
+    const { cacheTtlMs, cacheMax, now, settings } = this.#options;
+    if (settings.rptVerify === 'jwt') {
+      return new JwtRptVerifier({ fetchJwks: () => this.#call('jwks', true, () => client.getJwks()), issuer: client.issuer, audience: settings.clientId, now });
+    }
     return new IntrospectionCache({
       introspect: (rpt) => this.#call('introspection', true, () => client.introspectRpt(rpt)),
       ttlMs: cacheTtlMs,

@@ -16,6 +16,8 @@ export interface RptFacts {
 /** How direct mode learns an RPT's facts: introspection (default) or local JWT verification. */
 export interface RptVerifier {
   verify(rpt: string, tokenHash: string): Promise<RptFacts>;
+  /** Gets ready before the first request (JWT: the keys); a no-op where nothing is needed. */
+  prime(): Promise<void>;
   /** Forgets every cached fact (policy reload). */
   clear(): void;
 }
@@ -80,6 +82,10 @@ export class IntrospectionCache implements RptVerifier {
     const cached = this.#facts.get(tokenHash);
     if (cached !== undefined) return Promise.resolve(cached);
     return this.#flights.run(tokenHash, () => this.#introspect(rpt, tokenHash)).promise;
+  }
+
+  prime(): Promise<void> {
+    return Promise.resolve();
   }
 
   clear(): void {

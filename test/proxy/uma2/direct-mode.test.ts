@@ -5,9 +5,11 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DevAs, DevAsDialect } from '../../../src/devas/index.js';
 import { startProxy, type RunningProxy } from '../../../src/proxy/index.js';
+import { JWKS_REFETCH_INTERVAL_MS } from '../../../src/proxy/uma2/rpt-verify.js';
 import { UmaClient } from '../../../src/uma/index.js';
 import { bearer, LogCapture, POLICY, RS_CLIENT, startHarness, type Harness, type HarnessOptions } from '../harness.js';
 
@@ -277,5 +279,93 @@ describe('direct mode: secrets stay out of the logs', () => {
     await h.as.stop();
     await h.fetch('/photo', { headers: bearer(rpt) });
     for (const secret of [RS_CLIENT.clientSecret, rpt, ticket]) expect(logs.text).not.toContain(secret);
+  });
+});
+
+describe.each(DIALECTS)('direct mode with --rpt-verify jwt against the %s dev AS', (dialect) => {
+  const startJwt = (options: HarnessOptions = {}): Promise<Harness> =>
+    start(dialect, { ...options, as: { jwtRpts: true, ...options.as }, proxy: { rptVerify: 'jwt', ...options.proxy } });
+
+  it('a decision-cache miss costs no AS call: the RPT is verified locally', async () => {
+    h = await startJwt();
+    const rpt = await h.obtainRpt('GET', '/photo');
+    const calls = h.as.calls.length;
+    expect((await h.fetch('/photo', { headers: bearer(rpt) })).status).toBe(200);
+    expect(h.as.calls.length).toBe(calls);
+    expect(h.as.count('introspection')).toBe(0);
+  });
+
+  it('a revoked but unexpired RPT is still accepted: local verification cannot see revocation before exp', async () => {
+    h = await startJwt({ proxy: { cacheTtl: 0 } });
+    const rpt = await h.obtainRpt('GET', '/photo');
+    h.as.revokeToken(rpt);
+    // Documented trade-off of --rpt-verify jwt (README): introspection mode refuses it instead.
+    expect((await h.fetch('/photo', { headers: bearer(rpt) })).status).toBe(200);
+  });
+
+  it('an expired RPT is refused with a fresh ticket', async () => {
+    const clock = { now: Date.UTC(2030, 0, 1) };
+    h = await startJwt({ as: { now: () => clock.now, rptLifetimeSeconds: 10 }, proxy: { now: () => clock.now } });
+    const rpt = await h.obtainRpt('GET', '/photo');
+    expect((await h.fetch('/photo', { headers: bearer(rpt) })).status).toBe(200);
+    clock.now += 11_000;
+    const res = await h.fetch('/photo', { headers: bearer(rpt) });
+    expect(res.status).toBe(401);
+    expect(h.backend.seen).toHaveLength(1);
+  });
+
+  // Token forgery (CWE-347): a JWT must be signed by the AS's key, whatever it claims.
+  it('a forged RPT (signed with another key under the AS key id) is refused', async () => {
+    h = await startJwt();
+    const genuine = await h.obtainRpt('GET', '/photo');
+    const { kid } = decodeProtectedHeader(genuine);
+    const payload = decodeJwt(genuine);
+    const { privateKey } = await generateKeyPair('ES256');
+    const forged = await new SignJWT(payload).setProtectedHeader({ alg: 'ES256', ...(kid === undefined ? {} : { kid }) }).sign(privateKey);
+    expect((await h.fetch('/photo', { headers: bearer(forged) })).status).toBe(401);
+    expect(h.backend.seen).toHaveLength(0);
+  });
+
+  it('an unknown key id refetches the JWKS (key rotation), at most once per interval, then refuses', async () => {
+    const clock = { now: Date.UTC(2030, 0, 1) };
+    h = await startJwt({ as: { now: () => clock.now }, proxy: { now: () => clock.now } });
+    const payload = decodeJwt(await h.obtainRpt('GET', '/photo'));
+    const { privateKey } = await generateKeyPair('ES256');
+    const sign = (kid: string): Promise<string> => new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid }).sign(privateKey);
+    const boot = h.as.count('jwks');
+    expect(boot).toBe(1);
+    // Right after the boot fetch: refused without asking the AS (a flood of made-up kids is free).
+    expect((await h.fetch('/photo', { headers: bearer(await sign('made-up-1')) })).status).toBe(401);
+    expect(h.as.count('jwks')).toBe(boot);
+    clock.now += JWKS_REFETCH_INTERVAL_MS;
+    expect((await h.fetch('/photo', { headers: bearer(await sign('made-up-2')) })).status).toBe(401);
+    expect(h.as.count('jwks')).toBe(boot + 1);
+    expect((await h.fetch('/photo', { headers: bearer(await sign('made-up-3')) })).status).toBe(401);
+    expect(h.as.count('jwks')).toBe(boot + 1);
+    expect(h.backend.seen).toHaveLength(0);
+  });
+
+  it('an RPT minted for another resource server (aud) is refused', async () => {
+    h = await startJwt();
+    const rpt = await h.obtainRpt('GET', '/photo');
+    const other = h.as.createClient({ clientId: 'other-rs', clientSecret: 'other-rs-secret-0123' });
+    const proxy = await startProxy({
+      policy: h.policyFile,
+      upstream: h.backend.url,
+      listen: '127.0.0.1:0',
+      adminListen: '127.0.0.1:0',
+      logLevel: 'silent',
+      watchPolicy: false,
+      authz: 'uma2',
+      issuer: h.as.issuer,
+      clientId: other.clientId,
+      clientSecret: other.clientSecret,
+      rptVerify: 'jwt',
+      umaState: join(h.dir, 'other-state.json'),
+    });
+    extra.push(proxy);
+    await proxy.registered;
+    expect((await fetch(`${proxy.url}/photo`, { headers: bearer(rpt) })).status).toBe(401);
+    expect(h.backend.seen).toHaveLength(0);
   });
 });

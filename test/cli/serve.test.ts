@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
+import { startDevAs } from '../../src/devas/index.js';
 import { CLI, callCli } from '../helpers/cli.js';
 import { startGatedBackend, type GatedBackend } from '../proxy/gated-backend.js';
 import { iniFor, LogCapture, POLICY } from '../proxy/harness.js';
@@ -204,5 +205,30 @@ describe('umagate protect', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^policies\.yaml: unchanged \(oxd already holds this set\); oxd id \S+\n$/);
     expect(oxd.count('uma_rs_protect')).toBe(1);
+  });
+
+  it('--authz uma2 reconciles with the AS itself and exits 0; a second run writes nothing', async () => {
+    const as = await startDevAs({ dialect: 'keycloak' });
+    onTestFinished(() => as.close());
+    const rs = as.createClient({ clientId: 'cli-rs', clientSecret: 'cli-rs-secret-0123' });
+    const dir = await mkdtemp(join(tmpdir(), 'umagate-protect-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'policies.yaml'), POLICY);
+    const args = ['protect', '--authz', 'uma2', '--issuer', as.issuer, '--client-id', rs.clientId];
+    const env = { UMAGATE_CLIENT_SECRET: rs.clientSecret };
+    const first = await callCli(args, { cwd: dir, env });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(`policies.yaml: reconciled 4 resource(s); AS ${as.issuer}\n`);
+    const second = await callCli(args, { cwd: dir, env });
+    expect(second.stdout).toBe(`policies.yaml: unchanged (the AS already holds this set); AS ${as.issuer}\n`);
+    expect(as.count('resource_registration', 'POST')).toBe(4);
+    expect(as.count('resource_registration', 'PUT')).toBe(0);
+  });
+
+  it('--authz uma2 refuses oxd flags and names every missing setting', async () => {
+    const result = await callCli(['protect', '--authz', 'uma2', '--oxd-config', 'umagate.cfg']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n').map((l) => l.split(':')[0])).toEqual(['--oxd-config', '--issuer', '--client-id', '--client-secret-file', '']);
   });
 });

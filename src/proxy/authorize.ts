@@ -7,14 +7,16 @@
 import { errorMessage } from '../errors.js';
 import type { AuthzAnswer, AuthzBackend, AuthzQuery } from './authz-backend.js';
 import { SingleFlight, decisionKey, hashToken, type DecisionCache } from './decision-cache.js';
-import { AuthorizationUnavailableError } from './errors.js';
+import { AuthorizationUnavailableError, OxdCapacityError } from './errors.js';
 import type { ProxyMetrics } from './metrics.js';
+import type { OxdCaller } from './oxd-capacity.js';
 
 export type AccessOutcome =
   | { readonly kind: 'granted'; readonly cacheHit: boolean }
   | { readonly kind: 'ticket'; readonly ticket: string; readonly wwwAuthenticate: string }
   | { readonly kind: 'forbidden' }
-  | { readonly kind: 'unavailable'; readonly error: AuthorizationUnavailableError };
+  | { readonly kind: 'unavailable'; readonly error: AuthorizationUnavailableError }
+  | { readonly kind: 'shed'; readonly error: OxdCapacityError };
 
 export interface AccessQuery {
   /** The RPT, or null when the request carried none (the backend is still asked, for a ticket). */
@@ -23,6 +25,8 @@ export interface AccessQuery {
   /** The matched pattern string: what is registered, so what the backend is asked about. */
   readonly pattern: string;
   readonly generation: number;
+  /** The client the oxd call is counted against (see oxd-capacity.ts). */
+  readonly client: string;
 }
 
 export interface AuthorizerDeps {
@@ -81,8 +85,9 @@ export class Authorizer {
     const epoch = this.#epoch;
     let answer: Answer;
     try {
-      answer = await this.#checkRepairingDrift({ rpt: query.rpt, tokenHash, method: query.method, pattern: query.pattern });
+      answer = await this.#checkRepairingDrift({ rpt: query.rpt, tokenHash, method: query.method, pattern: query.pattern, caller: callerOf(query) });
     } catch (err) {
+      if (err instanceof OxdCapacityError) return { kind: 'shed', error: err };
       return { kind: 'unavailable', error: this.#asUnavailable(err) };
     }
     switch (answer.kind) {
@@ -120,4 +125,8 @@ export class Authorizer {
     // Any other answer we cannot act on (e.g. oxd's internal_error) fails closed as well.
     return new AuthorizationUnavailableError(`${this.#deps.backend.service}_error`, `the authorization service could not decide: ${errorMessage(err)}`, { cause: err });
   }
+}
+
+function callerOf(query: AccessQuery): OxdCaller {
+  return { carriesToken: query.rpt !== null, client: query.client };
 }

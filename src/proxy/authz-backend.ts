@@ -6,6 +6,7 @@
  * every call a backend makes.
  */
 import type { Policy } from '../policy/index.js';
+import type { OxdCaller } from './oxd-capacity.js';
 import type { ProbeCall } from './oxd-guard.js';
 
 /** One protected match to decide. */
@@ -18,6 +19,8 @@ export interface AuthzQuery {
   readonly method: string;
   /** The matched pattern string, as registered. */
   readonly pattern: string;
+  /** The request the calls are made for: its lane and client bound (oxd-capacity.ts), in either mode. */
+  readonly caller: OxdCaller;
 }
 
 /**

@@ -19,7 +19,8 @@ export interface BackendFactory {
   create(guard: OxdGuard): AuthzBackend;
 }
 
-export async function backendFor(options: ServeOptions, logger: Logger, now: () => number): Promise<BackendFactory> {
+/** `oxdPoolSize`: connections the oxd client keeps (one per lane slot plus a few for boot and probes). */
+export async function backendFor(options: ServeOptions, logger: Logger, now: () => number, oxdPoolSize: number): Promise<BackendFactory> {
   if (options.uma2 !== null) {
     const settings = options.uma2;
     warnInsecure(settings, logger);
@@ -42,7 +43,7 @@ export async function backendFor(options: ServeOptions, logger: Logger, now: () 
         }),
     };
   }
-  const client = await OxdClient.fromConfigFile(options.oxdConfig, { logger: logger.child({ component: 'oxd' }) });
+  const client = await OxdClient.fromConfigFile(options.oxdConfig, { logger: logger.child({ component: 'oxd' }), poolSize: oxdPoolSize });
   const oxdConfig = (await OxdConfigFile.load(options.oxdConfig)).config;
   return {
     failures: OXD_FAILURES,

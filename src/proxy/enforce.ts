@@ -51,6 +51,8 @@ export interface EnforceInput {
   /** `req.url` exactly as received. */
   readonly target: string;
   readonly rpt: RptReading;
+  /** Who oxd-bound work is counted against (peer, or forwarded client behind a trusted proxy). */
+  readonly client: string;
 }
 
 type ReadingVerdict =
@@ -71,7 +73,7 @@ export async function decide(ctx: EnforceContext, input: EnforceInput): Promise<
   let best: { readonly reason: ForwardReason; readonly pattern: string | null; readonly reading: string } | null = null;
   let cacheHit = true;
   for (const { reading, match } of readings) {
-    const verdict = await judge(ctx, match, rpt);
+    const verdict = await judge(ctx, match, rpt, input.client);
     if (!verdict.allowed) {
       return { kind: 'reject', rejection: verdict.rejection, path, reading, pattern: verdict.pattern, cacheHit: false, detail: verdict.detail };
     }
@@ -95,7 +97,7 @@ function rank(reason: ForwardReason): number {
   return reason === 'granted' ? 2 : reason === 'public' ? 1 : 0;
 }
 
-async function judge(ctx: EnforceContext, match: Match, rpt: string | null): Promise<ReadingVerdict> {
+async function judge(ctx: EnforceContext, match: Match, rpt: string | null, client: string): Promise<ReadingVerdict> {
   switch (match.outcome) {
     case 'public':
       return { allowed: true, reason: 'public', pattern: match.pattern, cacheHit: true };
@@ -109,7 +111,7 @@ async function judge(ctx: EnforceContext, match: Match, rpt: string | null): Pro
         return { allowed: false, rejection: unavailable(ctx), pattern, detail: 'not_registered' };
       }
       // match.method, not the request's: a HEAD judged as GET is asked about (and cached as) GET.
-      const outcome = await ctx.authorizer.check({ rpt, method: match.method, pattern, generation: ctx.state.generation });
+      const outcome = await ctx.authorizer.check({ rpt, method: match.method, pattern, generation: ctx.state.generation, client });
       switch (outcome.kind) {
         case 'granted':
           return { allowed: true, reason: 'granted', pattern, cacheHit: outcome.cacheHit };
@@ -124,6 +126,8 @@ async function judge(ctx: EnforceContext, match: Match, rpt: string | null): Pro
           return { allowed: false, rejection: { code: 'uma_forbidden' }, pattern, detail: null };
         case 'unavailable':
           return { allowed: false, rejection: unavailable(ctx), pattern, detail: outcome.error.reason };
+        case 'shed':
+          return { allowed: false, rejection: { code: 'too_many_requests', retryAfterSeconds: outcome.error.retryAfterSeconds }, pattern, detail: outcome.error.reason };
       }
     }
   }

@@ -34,6 +34,12 @@ export class ProxyMetrics {
     buckets: CALL_BUCKETS,
     registers: [this.registry],
   });
+  readonly oxdShed = new Counter({
+    name: 'umagate_oxd_shed_total',
+    help: 'Requests answered 429 instead of asking oxd, by lane (token, anonymous) and reason (client_limit, queue_full)',
+    labelNames: ['lane', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly cacheLookups = new Counter({
     name: 'umagate_decision_cache_lookups_total',
     help: 'Decision cache lookups by result (hit or miss)',

@@ -7,6 +7,7 @@ import { OxdError } from '../oxd/index.js';
 import type { CheckAccessResult, OxdClient } from '../oxd/index.js';
 import type { Policy } from '../policy/index.js';
 import type { AuthzAnswer, AuthzBackend, AuthzQuery, RegistrationResult } from './authz-backend.js';
+import type { OxdCaller } from './oxd-capacity.js';
 import type { OxdGuard } from './oxd-guard.js';
 import { oxdProbe } from './oxd-probe.js';
 import { Registrar } from './registrar.js';
@@ -17,7 +18,7 @@ const DRIFT_CODES: ReadonlySet<string> = new Set(['invalid_request', 'invalid_ox
 
 export interface OxdCheckDeps {
   /** uma_rs_check_access through the guard (deadline, retry, breaker). */
-  readonly checkAccess: (rpt: string | null, path: string, method: string) => Promise<CheckAccessResult>;
+  readonly checkAccess: (rpt: string | null, path: string, method: string, caller: OxdCaller) => Promise<CheckAccessResult>;
   readonly lifetime: RptLifetime;
 }
 
@@ -28,7 +29,7 @@ export function oxdCheck(deps: OxdCheckDeps): Pick<AuthzBackend, 'service' | 'ch
     async check(query: AuthzQuery): Promise<AuthzAnswer> {
       let result: CheckAccessResult;
       try {
-        result = await deps.checkAccess(query.rpt, query.pattern, query.method);
+        result = await deps.checkAccess(query.rpt, query.pattern, query.method, query.caller);
       } catch (err) {
         if (err instanceof OxdError && DRIFT_CODES.has(err.code)) return { kind: 'drift', cause: err };
         throw err;
@@ -36,7 +37,7 @@ export function oxdCheck(deps: OxdCheckDeps): Pick<AuthzBackend, 'service' | 'ch
       if (result.access === 'denied') {
         return result.ticket === null ? { kind: 'forbidden' } : { kind: 'ticket', ticket: result.ticket, wwwAuthenticate: result.wwwAuthenticate };
       }
-      return { kind: 'granted', lifetimeMs: query.rpt === null || query.tokenHash === null ? null : await lifetimeOf(deps.lifetime, query.rpt, query.tokenHash) };
+      return { kind: 'granted', lifetimeMs: query.rpt === null || query.tokenHash === null ? null : await lifetimeOf(deps.lifetime, query.rpt, query.tokenHash, query.caller) };
     },
     clear() {
       deps.lifetime.clear();
@@ -44,9 +45,9 @@ export function oxdCheck(deps: OxdCheckDeps): Pick<AuthzBackend, 'service' | 'ch
   };
 }
 
-async function lifetimeOf(lifetime: RptLifetime, rpt: string, tokenHash: string): Promise<number | null> {
+async function lifetimeOf(lifetime: RptLifetime, rpt: string, tokenHash: string, caller: OxdCaller): Promise<number | null> {
   try {
-    return await lifetime.remainingMs(rpt, tokenHash);
+    return await lifetime.remainingMs(rpt, tokenHash, caller);
   } catch {
     // Lifetime unknown (introspection failed): serve this grant, cache nothing.
     return null;
@@ -70,9 +71,9 @@ export function createOxdBackend(options: OxdBackendOptions): AuthzBackend {
   const { client, guard } = options;
   const registrar = new Registrar({ client, guard, recordFile: options.recordFile, onRecordError: options.onRecordError });
   const decisions = oxdCheck({
-    checkAccess: (rpt, path, method) => guard.call({ command: 'uma_rs_check_access', retryUnreachable: true }, () => client.umaRsCheckAccess(rpt, path, method)),
+    checkAccess: (rpt, path, method, caller) => guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, () => client.umaRsCheckAccess(rpt, path, method)),
     lifetime: new RptLifetime({
-      introspect: (rpt) => guard.call({ command: 'introspect_rpt', retryUnreachable: true }, () => client.introspectRpt(rpt)),
+      introspect: (rpt, caller) => guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, () => client.introspectRpt(rpt)),
       max: options.cacheMax,
       now: options.now,
     }),

@@ -22,11 +22,14 @@ import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ListenAddress, type ServeOptions, type ServeOptionsInput } from './options.js';
 import { backendFor, type BackendFactory } from './backends.js';
+import { DEFAULT_LANES, OxdCapacity, type OxdCapacityOptions } from './oxd-capacity.js';
 import { OxdGuard } from './oxd-guard.js';
 import { compileState, type PolicyState } from './policy-state.js';
 import { Serial, watchFile, type ReloadResult, type ReloadTrigger } from './reload.js';
 import { sendRejection } from './respond.js';
 
+/** oxd connections beyond the lanes' slots, for calls made for no request (boot, reload, probe). */
+const UNLANED_CONNECTIONS = 2;
 /** Boot registration retries start here and double up to BOOT_RETRY_MAX_MS (contract: ≤ 5 s apart). */
 export const BOOT_RETRY_INITIAL_MS = 200;
 export const BOOT_RETRY_MAX_MS = 5_000;
@@ -51,6 +54,8 @@ export interface StartProxyOptions extends ServeOptionsInput {
   readonly breaker?: { readonly failureThreshold?: number; readonly probeIntervalMs?: number };
   /** Request-head deadline (default HEADERS_TIMEOUT_MS; tests shorten it). */
   readonly headersTimeoutMs?: number;
+  /** oxd lanes for requests with and without a token (default DEFAULT_LANES). */
+  readonly oxdLanes?: OxdCapacityOptions['lanes'];
 }
 
 export interface RunningProxy {
@@ -72,15 +77,31 @@ export async function startProxy(input: StartProxyOptions): Promise<RunningProxy
   const now = input.now ?? Date.now;
   const initialText = await readPolicyFile(options.policyFile);
   const state0 = compileState(parsePolicy(initialText, options.policyFile), 1, sha256(initialText));
-  const backend = await backendFor(options, logger, now);
-  return new ProxyRuntime(options, input, logger, now, state0, backend).start();
+  const metrics = new ProxyMetrics();
+  const capacity = new OxdCapacity({ lanes: input.oxdLanes ?? DEFAULT_LANES, perClient: options.oxdPerClient, metrics });
+  // Every lane slot gets a connection of its own (plus some for boot, reload and probe calls),
+  // so a call admitted by its lane never waits for the transport inside its deadline.
+  const backend = await backendFor(options, logger, now, capacity.concurrency + UNLANED_CONNECTIONS);
+  return new ProxyRuntime({ options, input, logger, now, state: state0, backend, metrics, capacity }).start();
+}
+
+/** What startProxy has built before the runtime composes the rest. */
+interface RuntimeParts {
+  readonly options: ServeOptions;
+  readonly input: StartProxyOptions;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly state: PolicyState;
+  readonly backend: BackendFactory;
+  readonly metrics: ProxyMetrics;
+  readonly capacity: OxdCapacity;
 }
 
 class ProxyRuntime {
   readonly #options: ServeOptions;
   readonly #input: StartProxyOptions;
   readonly #logger: Logger;
-  readonly #metrics = new ProxyMetrics();
+  readonly #metrics: ProxyMetrics;
   readonly #guard: OxdGuard;
   readonly #backend: AuthzBackend;
   readonly #authorizer: Authorizer;
@@ -103,7 +124,9 @@ class ProxyRuntime {
   #markRegistered: () => void = () => undefined;
   readonly #registeredPromise: Promise<void>;
 
-  constructor(options: ServeOptions, input: StartProxyOptions, logger: Logger, now: () => number, state: PolicyState, backend: BackendFactory) {
+  constructor(parts: RuntimeParts) {
+    const { options, input, logger, now, state, backend } = parts;
+    this.#metrics = parts.metrics;
     this.#options = options;
     this.#input = input;
     this.#logger = logger;
@@ -118,6 +141,7 @@ class ProxyRuntime {
       metrics: this.#metrics,
       failures: backend.failures,
       probe: () => this.#backend.probe(),
+      capacity: parts.capacity,
       ...(input.breaker?.failureThreshold === undefined ? {} : { failureThreshold: input.breaker.failureThreshold }),
       ...(input.breaker?.probeIntervalMs === undefined ? {} : { probeIntervalMs: input.breaker.probeIntervalMs }),
       onStateChange: (from, to) => {

@@ -50,7 +50,7 @@ function setup(answer: () => Promise<CheckAccessResult>, opts: { cacheTtlMs?: nu
   return { authorizer, calls, clock, metrics, repairs: () => repairs, introspections: () => introspections };
 }
 
-const query = (rpt: string | null, pattern = '/photo') => ({ rpt, method: 'GET', pattern, generation: 1 });
+const query = (rpt: string | null, pattern = '/photo') => ({ rpt, method: 'GET', pattern, generation: 1, client: '10.0.0.1' });
 
 /** The current value of one metric series, by name and labels (0 when never set). */
 async function metricValue(metrics: ProxyMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {

@@ -198,7 +198,7 @@ resources:
     h = await startHarness({ policy: SHELF_POLICY });
     const rpt = await h.obtainRpt('GET', '/shelf');
     expect((await h.send('/shelf/', { headers: bearer(rpt) })).status).toBe(200);
-    const line = await h.logs.waitFor('the /shelf/ request line', (l) => l.msg === 'request' && l.path === '/shelf/' && l.status === 200);
+    const line = await h.logs.waitFor('the granted /shelf/ request', (l) => l.msg === 'request' && l.path === '/shelf/' && l.status === 200);
     expect(line).toMatchObject({ reading: '/shelf', pattern: '/shelf', outcome: 'granted', cacheHit: false });
   });
 });

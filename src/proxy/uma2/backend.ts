@@ -9,6 +9,7 @@ import type { Policy } from '../../policy/index.js';
 import { UmaClient, UmaError, isUmaTransportError } from '../../uma/index.js';
 import type { UmaClientOptions, UmaEndpoint } from '../../uma/index.js';
 import type { AuthzAnswer, AuthzBackend, AuthzQuery, RegistrationResult } from '../authz-backend.js';
+import type { OxdCaller } from '../oxd-capacity.js';
 import { AuthorizationUnavailableError } from '../errors.js';
 import type { FailureModel, OxdGuard } from '../oxd-guard.js';
 import type { Uma2Options } from '../uma2-options.js';
@@ -60,7 +61,7 @@ class Uma2Backend implements AuthzBackend {
 
   constructor(options: Uma2BackendOptions) {
     this.#options = options;
-    this.#call = (endpoint, idempotent, work) => options.guard.call({ command: endpoint, retryUnreachable: idempotent }, work);
+    this.#call = (endpoint, idempotent, work, caller) => options.guard.call({ command: endpoint, retryUnreachable: idempotent, ...(caller === undefined ? {} : { caller }) }, work);
   }
 
   async check(query: AuthzQuery): Promise<AuthzAnswer> {
@@ -69,18 +70,18 @@ class Uma2Backend implements AuthzBackend {
     // Not registered under this policy's conditions (a reload raced the request): re-register.
     if (binding === undefined || client === null || this.#verifier === null) return { kind: 'drift', cause: null };
     if (query.rpt !== null && query.tokenHash !== null) {
-      const facts = await this.#verifier.verify(query.rpt, query.tokenHash);
+      const facts = await this.#verifier.verify(query.rpt, query.tokenHash, query.caller);
       const lifetimeMs = grantLifetimeMs(facts, binding, this.#options.now());
       if (lifetimeMs !== null) return { kind: 'granted', lifetimeMs };
     }
-    return this.#challenge(client, binding);
+    return this.#challenge(client, binding, query.caller);
   }
 
   /** A fresh ticket for the condition's ticket scopes: 401 with oxd's header, byte for byte. */
-  async #challenge(client: UmaClient, binding: ResourceBinding): Promise<AuthzAnswer> {
+  async #challenge(client: UmaClient, binding: ResourceBinding, caller: OxdCaller): Promise<AuthzAnswer> {
     let ticket: string;
     try {
-      ticket = await this.#call('permission', true, () => client.createPermissionTicket([{ resource_id: binding.id, resource_scopes: binding.ticketScopes }]));
+      ticket = await this.#call('permission', true, () => client.createPermissionTicket([{ resource_id: binding.id, resource_scopes: binding.ticketScopes }]), caller);
     } catch (err) {
       if (err instanceof UmaError && err.code === 'invalid_resource_id') return { kind: 'drift', cause: err };
       // The AS refused the permission request (an answer, not an outage): no ticket to give.
@@ -171,7 +172,7 @@ class Uma2Backend implements AuthzBackend {
       return new JwtRptVerifier({ fetchJwks: () => this.#call('jwks', true, () => client.getJwks()), issuer: client.issuer, audience: settings.clientId, now });
     }
     return new IntrospectionCache({
-      introspect: (rpt) => this.#call('introspection', true, () => client.introspectRpt(rpt)),
+      introspect: (rpt, caller) => this.#call('introspection', true, () => client.introspectRpt(rpt), caller),
       ttlMs: cacheTtlMs,
       max: cacheMax,
       now,

@@ -9,12 +9,16 @@ import { UmaError } from '../../uma/index.js';
 import type { UmaClient, UmaEndpoint } from '../../uma/index.js';
 import { descriptionHash, type DesiredResource } from './desired.js';
 import { planReconcile, type AsResourceInfo, type RecordedResource } from './reconcile-plan.js';
+import type { OxdCaller } from '../oxd-capacity.js';
 import type { UmaStateFile } from './state-file.js';
 
 export type ReconcileClient = Pick<UmaClient, 'listResources' | 'getResource' | 'createResource' | 'updateResource' | 'deleteResource' | 'findResourceIdByName'>;
 
-/** One AS call through the guard; `idempotent` allows the guard's retry when the AS was unreachable. */
-export type GuardedAsCall = <T>(endpoint: UmaEndpoint, idempotent: boolean, work: () => Promise<T>) => Promise<T>;
+/**
+ * One AS call through the guard; `idempotent` allows the guard's retry when the AS was
+ * unreachable; `caller` is the request it is made for (none for boot, reload and probes).
+ */
+export type GuardedAsCall = <T>(endpoint: UmaEndpoint, idempotent: boolean, work: () => Promise<T>, caller?: OxdCaller) => Promise<T>;
 
 export interface ReconcileOptions {
   readonly client: ReconcileClient;

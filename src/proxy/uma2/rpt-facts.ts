@@ -5,6 +5,7 @@
 import { LRUCache } from 'lru-cache';
 import type { IntrospectedPermission, RptIntrospection } from '../../uma/index.js';
 import { SingleFlight } from '../decision-cache.js';
+import type { OxdCaller } from '../oxd-capacity.js';
 
 export interface RptFacts {
   readonly active: boolean;
@@ -15,7 +16,8 @@ export interface RptFacts {
 
 /** How direct mode learns an RPT's facts: introspection (default) or local JWT verification. */
 export interface RptVerifier {
-  verify(rpt: string, tokenHash: string): Promise<RptFacts>;
+  /** `caller`: the request an AS call would be made for (its lane, see oxd-capacity.ts). */
+  verify(rpt: string, tokenHash: string, caller: OxdCaller): Promise<RptFacts>;
   /** Gets ready before the first request (JWT: the keys); a no-op where nothing is needed. */
   prime(): Promise<void>;
   /** Forgets every cached fact (policy reload). */
@@ -54,7 +56,7 @@ export function grantLifetimeMs(facts: RptFacts, binding: ResourceBinding, nowMs
 }
 
 export interface IntrospectionCacheOptions {
-  readonly introspect: (rpt: string) => Promise<RptIntrospection>;
+  readonly introspect: (rpt: string, caller: OxdCaller) => Promise<RptIntrospection>;
   /** --cache-ttl: an introspection result is relied on at most this long (revocation delay). */
   readonly ttlMs: number;
   readonly max: number;
@@ -78,10 +80,10 @@ export class IntrospectionCache implements RptVerifier {
     this.#facts = new LRUCache<string, RptFacts>({ max: options.max, ttlResolution: 0, perf: { now: options.now } });
   }
 
-  verify(rpt: string, tokenHash: string): Promise<RptFacts> {
+  verify(rpt: string, tokenHash: string, caller: OxdCaller): Promise<RptFacts> {
     const cached = this.#facts.get(tokenHash);
     if (cached !== undefined) return Promise.resolve(cached);
-    return this.#flights.run(tokenHash, () => this.#introspect(rpt, tokenHash)).promise;
+    return this.#flights.run(tokenHash, () => this.#introspect(rpt, tokenHash, caller)).promise;
   }
 
   prime(): Promise<void> {
@@ -93,9 +95,9 @@ export class IntrospectionCache implements RptVerifier {
     this.#facts.clear();
   }
 
-  async #introspect(rpt: string, tokenHash: string): Promise<RptFacts> {
+  async #introspect(rpt: string, tokenHash: string, caller: OxdCaller): Promise<RptFacts> {
     const epoch = this.#epoch;
-    const answer = await this.#options.introspect(rpt);
+    const answer = await this.#options.introspect(rpt, caller);
     const now = this.#options.now();
     if (!answer.active) return { active: false, permissions: [], validUntilMs: now };
     const validUntilMs = Math.min(now + this.#options.ttlMs, answer.exp === undefined ? Number.POSITIVE_INFINITY : answer.exp * 1000);

@@ -14,9 +14,9 @@ import { hostForUrl, startEchoBackend, type EchoBackend } from './echo-backend.j
 import { withPortFlags } from './port-in-use.js';
 
 /** Every supporting service stays on loopback: only the proxy and its admin port follow --host. */
-const LOOPBACK = '127.0.0.1';
+export const LOOPBACK = '127.0.0.1';
 /** The sandbox stops quickly on Ctrl-C; `serve` keeps its longer default for real traffic. */
-const SHUTDOWN_GRACE_SECONDS = 2;
+export const SHUTDOWN_GRACE_SECONDS = 2;
 /** How long the proxy may take to register with the dev oxd before the sandbox gives up. */
 export const REGISTRATION_TIMEOUT_MS = 30_000;
 
@@ -94,11 +94,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   }
 }
 
-async function registeredWithin(proxy: RunningProxy, ms: number): Promise<void> {
+export async function registeredWithin(proxy: RunningProxy, ms: number, service = 'the dev oxd'): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      reject(new Error(`the proxy did not register the policy with the dev oxd within ${ms / 1000} s (see the log above)`));
+      reject(new Error(`the proxy did not register the policy with ${service} within ${ms / 1000} s (see the log above)`));
     }, ms);
   });
   try {

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AuthorizationServer } from '../devoxd/authorization-server.js';
+import { DEFAULT_DEMANDED_CLAIM } from '../devoxd/claim-demands.js';
 import { FaultTable } from '../devoxd/faults.js';
 import { Listener } from '../devoxd/listener.js';
 import type { ClientFlags, DevAsContext } from './exchange.js';
@@ -41,7 +42,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
   const log = new CallLog(Math.floor(positive('callLogLimit', options.callLogLimit ?? DEFAULT_CALL_LOG_LIMIT)));
   const registry = new ResourceRegistry(() => Math.floor(now() / 1000));
   const clientFlags = new Map<string, ClientFlags>();
-  const pcts = new Set<string>();
+  const pcts = new Map<string, Readonly<Record<string, string>>>();
   const settings = { remoteResourceManagement: true };
   const signer = options.jwtRpts === true ? await RptSigner.create() : undefined;
   // The profile needs the port the OS picks, so the context is completed once listening.
@@ -60,6 +61,10 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
   );
   await listener.start();
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${listener.port}`;
+  // The claims-gathering page (shared with the dev oxd) is served here, at the origin.
+  as.opHost = origin;
+  for (const scope of options.claimsRequiredFor ?? []) as.demandClaim(scope, DEFAULT_DEMANDED_CLAIM);
+  for (const { scope, claim } of options.claimDemands ?? []) as.demandClaim(scope, claim);
   const profile = profileFor(dialect, origin, options.realm ?? DEFAULT_DEV_AS_REALM);
   holder.ctx = {
     dialect,
@@ -68,7 +73,6 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
     profile,
     signer,
     policy: {
-      claimsRequiredFor: new Set(options.claimsRequiredFor ?? []),
       denied: new Set(options.deniedScopes ?? []),
       submitted: new Set(options.submittedScopes ?? []),
     },
@@ -92,7 +96,10 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
       },
     },
     createClient: (init = {}) => {
-      const client = as.registerClient({ clientId: init.clientId ?? `dev-client-${randomUUID()}`, clientSecret: init.clientSecret ?? randomUUID() });
+      const client = as.registerClient(
+        { clientId: init.clientId ?? `dev-client-${randomUUID()}`, clientSecret: init.clientSecret ?? randomUUID() },
+        { claimsRedirectUris: init.claimsRedirectUris ?? [] },
+      );
       clientFlags.set(client.clientId, { umaProtection: init.umaProtection ?? true });
       return { clientId: client.clientId, clientSecret: client.clientSecret };
     },

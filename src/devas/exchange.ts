@@ -32,7 +32,6 @@ export interface ClientFlags {
 }
 
 export interface GrantPolicy {
-  readonly claimsRequiredFor: ReadonlySet<string>;
   readonly denied: ReadonlySet<string>;
   readonly submitted: ReadonlySet<string>;
 }
@@ -46,8 +45,8 @@ export interface DevAsContext {
   readonly policy: GrantPolicy;
   readonly clientFlags: Map<string, ClientFlags>;
   readonly settings: { remoteResourceManagement: boolean };
-  /** Persisted claims tokens (GRANT §3.3.1 `pct`) issued after claims were given. */
-  readonly pcts: Set<string>;
+  /** Persisted claims tokens (GRANT §3.3.1 `pct`) → the claims they stand for. */
+  readonly pcts: Map<string, Readonly<Record<string, string>>>;
   readonly resourceLifetimeSeconds: number;
 }
 

@@ -4,7 +4,7 @@
  * Janssen parses a single object, then a list; the spec allows both.
  */
 import type { TicketPermission } from '../devoxd/authorization-server.js';
-import { isRecord } from '../common/json.js';
+import { isJsonObject as isRecord } from '../devoxd/json.js';
 import { isReply, requirePat } from './client-auth.js';
 import { json, oauthError, type AsRequest, type DevAsContext, type Reply } from './exchange.js';
 

@@ -3,6 +3,7 @@
  * Keycloak (`/realms/<r>/…`, `policy_endpoint`), Janssen/Gluu (`/jans-auth/restv1/…`, a bare-host
  * issuer, introspection at `…/rpt/status`) and the Kantara specs. See docs/uma2-direct.md.
  */
+import { CLAIMS_GATHERING_PATH } from '../devoxd/as-endpoints.js';
 import type { DevAsDialect, DevAsEndpoint } from './types.js';
 
 const UMA_TICKET = 'urn:ietf:params:oauth:grant-type:uma-ticket';
@@ -71,7 +72,8 @@ function janssen(origin: string): Profile {
     resource_registration_endpoint: `${origin}${p.rreg}`,
     permission_endpoint: `${origin}${p.permission}`,
     scope_endpoint: `${origin}${base}/uma/scopes`,
-    claims_interaction_endpoint: `${origin}${base}/uma/gather_claims`,
+    // Janssen's page lives at …/uma/gather_claims too; the dev AS serves the shared dev page.
+    claims_interaction_endpoint: `${origin}${CLAIMS_GATHERING_PATH}`,
     grant_types_supported: ['authorization_code', 'implicit', 'client_credentials', UMA_TICKET],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt'],
     uma_profiles_supported: [],
@@ -89,6 +91,7 @@ function strict(origin: string): Profile {
     permission_endpoint: `${origin}${p.permission}`,
     grant_types_supported: ['client_credentials', UMA_TICKET],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    claims_interaction_endpoint: `${origin}${CLAIMS_GATHERING_PATH}`,
     uma_profiles_supported: [],
   });
 }

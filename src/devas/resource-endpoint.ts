@@ -3,7 +3,7 @@
  * objects, 409 on a duplicate name, 204 on update, paged and searchable list, and "Remote
  * management is disabled."; Janssen's `{_id}` answers, no name check, `exp`; the spec's 201/200.
  */
-import { isRecord } from '../common/json.js';
+import { isJsonObject as isRecord } from '../devoxd/json.js';
 import { isReply, requirePat } from './client-auth.js';
 import { json, oauthError, type AsRequest, type DevAsContext, type Reply } from './exchange.js';
 import type { ResourceFields, StoredResource } from './registry.js';

@@ -1,10 +1,12 @@
 /**
  * The dev AS's HTTP server: routes a path to its endpoint, applies injected faults, logs and
- * counts every call, and writes the handlers' replies.
+ * counts every call, and writes the handlers' replies. The browser-facing pages (claims
+ * gathering) are the dev oxd's own.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultTable } from '../devoxd/faults.js';
+import { isAsPage, serveAsPage } from '../devoxd/pages.js';
 import { json, oauthError, type AsRequest, type DevAsContext, type Reply } from './exchange.js';
 import { handleIntrospection } from './introspection-endpoint.js';
 import { handlePermission } from './permission-endpoint.js';
@@ -49,6 +51,10 @@ export function createDevAsServer(context: () => DevAsContext, faults: FaultTabl
 
 async function serve(ctx: DevAsContext, faults: FaultTable<DevAsFault>, log: CallLog, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://dev-as');
+  if (isAsPage(url.pathname)) {
+    await serveAsPage(ctx.as, req, res);
+    return;
+  }
   const endpoint = route(ctx, url.pathname);
   const text = await readBody(req);
   if (endpoint === undefined) {

@@ -1,17 +1,17 @@
 /**
  * The token endpoint: `client_credentials` for the PAT (FEDZ §1.3) and the uma-ticket grant
- * (GRANT §3.3) — any valid ticket is granted its permissions, unless the dev policy asks for
- * claims (need_info), denies a scope (request_denied in the dialect's words) or wants an owner's
- * approval (request_submitted).
+ * (GRANT §3.3) — any valid ticket is granted its permissions, unless the in-memory AS demands a
+ * claim the ticket lacks (need_info; the claims-gathering page or a pushed claim token supplies
+ * it), the dev policy denies a scope (request_denied in the dialect's words) or wants an
+ * owner's approval (request_submitted).
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, Rpt, Ticket, TicketPermission } from '../devoxd/authorization-server.js';
-import { NEED_INFO_SUFFIX } from '../devoxd/uma-operations.js';
+import type { RequiredClaim } from '../devoxd/claim-demands.js';
 import { authenticateClient, isReply, PROTECTION_SCOPE } from './client-auth.js';
 import { json, NO_STORE, oauthError, seconds, type AsRequest, type DevAsContext, type Reply } from './exchange.js';
 
 export const UMA_TICKET_GRANT = 'urn:ietf:params:oauth:grant-type:uma-ticket';
-const ID_TOKEN_FORMAT = 'http://openid.net/specs/openid-connect-core-1_0.html#IDToken';
 /** Seconds a requesting party waits between polls after request_submitted. */
 const POLL_INTERVAL_S = 5;
 
@@ -55,22 +55,23 @@ async function umaTicket(ctx: DevAsContext, request: AsRequest, client: Client):
   if ((claimToken === null) !== (form.get('claim_token_format') === null)) {
     return oauthError(400, 'invalid_request', 'claim_token and claim_token_format go together.', NO_STORE);
   }
-  const ticket = ctx.as.ticket(ticketValue);
-  if (ticket === undefined) return oauthError(400, 'invalid_grant', undefined, NO_STORE);
+  const presented = ctx.as.ticket(ticketValue);
+  if (presented === undefined) return oauthError(400, 'invalid_grant', undefined, NO_STORE);
   // Single use (GRANT §5.5): presenting a ticket invalidates it, whatever the answer.
-  ctx.as.consumeTicket(ticket.value);
+  ctx.as.consumeTicket(presented.value);
+  const ticket = withSuppliedClaims(ctx, presented, claimToken, form.get('pct'));
   const scopes = ticket.permissions.flatMap((p) => p.scopes);
   if (scopes.some((s) => ctx.policy.denied.has(s))) return denied(ctx);
   if (scopes.some((s) => ctx.policy.submitted.has(s))) return submitted(ctx, ticket, form.get('submit_request') === 'true');
-  const pct = form.get('pct');
-  const claimsGiven = claimToken !== null || (pct !== null && ctx.pcts.has(pct));
-  if (!claimsGiven && scopes.some((s) => s.endsWith(NEED_INFO_SUFFIX) || ctx.policy.claimsRequiredFor.has(s))) return needInfo(ctx, ticket);
+  const required = ctx.as.requiredClaims(ticket);
+  if (required.length > 0) return needInfo(ctx, ticket, required);
   const rptParam = form.get('rpt');
   const previous = rptParam === null ? undefined : ctx.as.activeRpt(rptParam);
   const upgrade = previous !== undefined && previous.clientId === client.clientId ? previous : undefined;
   const permissions = merge(withRequestedScopes(ctx, ticket.permissions, form.get('scope')), upgrade?.permissions ?? []);
   const rpt = await issue(ctx, client, permissions);
-  if (claimsGiven) ctx.pcts.add(rpt.pct);
+  // The pct stands for the claims given, so a later grant need not ask for them again.
+  if (Object.keys(ticket.claims).length > 0) ctx.pcts.set(rpt.pct, ticket.claims);
   return json(200, grantBody(ctx, rpt, upgrade !== undefined), NO_STORE);
 }
 
@@ -91,23 +92,27 @@ function submitted(ctx: DevAsContext, ticket: Ticket, submitRequest: boolean): R
   if (ctx.dialect === 'keycloak') {
     return submitRequest ? oauthError(403, 'access_denied', 'request_submitted', NO_STORE) : denied(ctx);
   }
-  const next = ctx.as.issueTicket(ticket.owner, ticket.permissions);
+  const next = ctx.as.issueTicket(ticket.owner, ticket.permissions, ticket.claims);
   return json(403, { error: 'request_submitted', ticket: next.value, interval: POLL_INTERVAL_S }, NO_STORE);
 }
 
-/** GRANT §3.3.6: a new ticket for the same permissions, the claims wanted, and where to send the user. */
-function needInfo(ctx: DevAsContext, ticket: Ticket): Reply {
-  const next = ctx.as.issueTicket(ticket.owner, ticket.permissions);
-  return json(
-    403,
-    {
-      error: 'need_info',
-      ticket: next.value,
-      required_claims: [{ claim_token_format: [ID_TOKEN_FORMAT], claim_type: 'string', friendly_name: 'email', issuer: [ctx.profile.issuer], name: 'email' }],
-      redirect_user: `${ctx.profile.issuer}/claims?ticket=${encodeURIComponent(next.value)}`,
-    },
-    NO_STORE,
-  );
+/**
+ * The ticket with the claims the requesting party supplied along: those its pct stands for, and
+ * a pushed claim token, which the dev AS takes as the value of every claim still demanded.
+ */
+function withSuppliedClaims(ctx: DevAsContext, ticket: Ticket, claimToken: string | null, pct: string | null): Ticket {
+  let claims = { ...ticket.claims, ...(pct === null ? {} : ctx.pcts.get(pct)) };
+  if (claimToken !== null) {
+    const demanded = ctx.as.requiredClaims({ ...ticket, claims }).map((c): [string, string] => [c.name, claimToken]);
+    claims = { ...claims, ...Object.fromEntries(demanded) };
+  }
+  return { ...ticket, claims };
+}
+
+/** GRANT §3.3.6: a new ticket (keeping the claims gathered so far), the claims wanted, and where to gather them. */
+function needInfo(ctx: DevAsContext, ticket: Ticket, required: readonly RequiredClaim[]): Reply {
+  const next = ctx.as.issueTicket(ticket.owner, ticket.permissions, ticket.claims);
+  return json(403, { error: 'need_info', ticket: next.value, required_claims: required, redirect_user: ctx.as.claimsGatheringUrl() }, NO_STORE);
 }
 
 /** GRANT §3.3.4: the ticket's scopes, plus requested scopes that are registered for the resource. */

@@ -4,6 +4,8 @@
  * For tests and `umagate dev --authz uma2`. Never for production.
  */
 
+import type { ClaimDemand } from '../devoxd/claim-demands.js';
+
 export type DevAsDialect = 'keycloak' | 'janssen' | 'strict';
 
 /** The endpoints a call can address; fault rules and counters name them. */
@@ -46,10 +48,13 @@ export interface DevAsOptions {
   /** Issue RPTs as ES256 JWTs verifiable against `jwks_uri`, instead of opaque strings. */
   readonly jwtRpts?: boolean;
   /**
-   * Scopes the AS grants only with a claim token (the uma-ticket grant answers need_info without
-   * one). Scopes ending in `#need_info` always behave so.
+   * Scopes granted only once the requesting party's `email` is known (the uma-ticket grant
+   * answers need_info until the claims-gathering page or a pushed claim token supplies it).
+   * Scopes ending in `#need_info` always behave so.
    */
   readonly claimsRequiredFor?: readonly string[];
+  /** Like `claimsRequiredFor`, naming the claim demanded for each scope. */
+  readonly claimDemands?: readonly ClaimDemand[];
   /** Scopes the AS never grants: the uma-ticket grant answers request_denied (in the dialect's words). */
   readonly deniedScopes?: readonly string[];
   /** Scopes a resource owner must approve first: the grant answers request_submitted. */
@@ -79,6 +84,8 @@ export interface DevAsClientInit {
   readonly clientSecret?: string;
   /** Whether the client may hold `uma_protection` (Keycloak role, Janssen scope). Default true. */
   readonly umaProtection?: boolean;
+  /** Where the claims-gathering page may send the requesting party back (exact match). */
+  readonly claimsRedirectUris?: readonly string[];
 }
 
 export interface DevAsClient {

@@ -228,10 +228,14 @@ export class OxdClient {
     return parseToken(await this.#call('get_access_token_by_refresh_token', params), 'get_access_token_by_refresh_token');
   }
 
-  /** The user's claims (oxd's `claims` object). */
+  /**
+   * The user's claims: on oxd 3.1.x (socket, https-extension) the `claims` object, each value a
+   * list of strings (`{sub: ['alice']}`); on oxd 4.x (REST) the userinfo JSON as the AS sent it
+   * (`{sub: 'alice', email_verified: true}`). The values are not reshaped between the two.
+   */
   async getUserInfo(accessToken: string): Promise<Readonly<Record<string, unknown>>> {
     const params = { oxd_id: this.#requireOxdId(), access_token: accessToken };
-    return parseUserInfo(await this.#call('get_user_info', params), 'get_user_info');
+    return parseUserInfo(await this.#call('get_user_info', params), 'get_user_info', this.protocol === 'rest' ? 4 : 3);
   }
 
   async getLogoutUri(options: LogoutUriOptions = {}): Promise<string> {
@@ -359,7 +363,12 @@ export class OxdClient {
     return result;
   }
 
-  /** oxd-python's registration parameters: the redirect URI plus every `[client]` value set. */
+  /**
+   * oxd-python's registration parameters: the redirect URI plus every `[client]` value set. oxd
+   * 4.x knows neither `authorization_redirect_uri` nor `post_logout_redirect_uri` in
+   * register_site/update_site (it ignores them and refuses a site without `redirect_uris`), so on
+   * REST they also travel as its one-item lists.
+   */
   #registrationParams(command: OxdCommand): Params {
     const redirect = this.#client.scalars.authorization_redirect_uri;
     if (redirect === undefined) throw this.#missing('client', 'authorization_redirect_uri', command);
@@ -371,6 +380,11 @@ export class OxdClient {
     for (const key of CLIENT_LIST_KEYS) {
       const value = this.#client.lists[key];
       if (value !== undefined) params[key] = value;
+    }
+    if (this.protocol === 'rest') {
+      params['redirect_uris'] = [redirect];
+      const logout = this.#client.scalars.post_logout_redirect_uri;
+      if (logout !== undefined) params['post_logout_redirect_uris'] = [logout];
     }
     return params;
   }

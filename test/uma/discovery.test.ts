@@ -67,7 +67,9 @@ describe.each(DIALECTS)('discovery against the %s dev AS', (dialect) => {
     expect(err.message).toMatch(/HTML page .* not JSON/);
   });
 
-  it('refuses a document naming another issuer than the one configured', async () => {
+  // AS mix-up (RFC 9207 class): a discovery document that names another issuer would make
+  // umagate send its client secret and PATs to, and accept RPTs for, an AS it was not told to trust.
+  it('mix-up: refuses a document naming another issuer than the one configured', async () => {
     const { as, rs } = await session.start(dialect);
     const doc = await (await fetch(as.discoveryUrl)).json() as Record<string, unknown>;
     as.faults.add({ endpoint: 'discovery', fault: { kind: 'answer', status: 200, body: { ...doc, issuer: 'https://elsewhere.example' } } });
@@ -101,6 +103,7 @@ describe('client options', () => {
   it.each([
     { what: 'neither issuer nor discovery URL', options: {}, message: /exactly one of issuer and discoveryUrl/ },
     { what: 'both issuer and discovery URL', options: { issuer: 'https://a.example', discoveryUrl: 'https://a.example/d' }, message: /exactly one/ },
+    // Cleartext credentials: the client secret and PATs must not cross a network unencrypted unless asked.
     { what: 'plain http off loopback', options: { issuer: 'http://as.example.com/realms/x' }, message: /plain http off loopback.*allowHttp/ },
     { what: 'a URL that is not one', options: { issuer: 'as.example.com' }, message: /is not a URL/ },
     { what: 'an unknown dialect', options: { issuer: 'https://as.example', dialect: 'okta' as 'strict' }, message: /unknown AS dialect "okta"/ },

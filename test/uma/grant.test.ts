@@ -44,6 +44,26 @@ describe.each(DIALECTS)('the uma-ticket grant at the %s dev AS', (dialect) => {
     expect(await client.getRpt({ ticket: next, pct: granted.pct })).toMatchObject({ outcome: 'granted' });
   });
 
+  it('grants after the claims-gathering page supplies the claim need_info asked for', async () => {
+    const { as, client } = await connect({ claimsRequiredFor: ['read'] });
+    const back = 'https://rp.example/claims-done';
+    const rp = as.createClient({ clientId: 'rp', clientSecret: 'rp-secret', claimsRedirectUris: [back] });
+    const { ticket } = await ticketFor(client);
+    const needInfo = await client.getRpt({ ticket });
+    if (needInfo.outcome !== 'need_info') throw new Error(`expected need_info, got ${needInfo.outcome}`);
+    expect(needInfo.redirect_user).toBe(`${as.url}/oxauth/restv1/uma/gather_claims`);
+    const page = await fetch(needInfo.redirect_user ?? '', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: rp.clientId, ticket: needInfo.ticket, claims_redirect_uri: back, state: 's1', 'claim.email': 'alice@example.org' }),
+    });
+    const location = new URL(page.headers.get('location') ?? '');
+    expect(`${location.origin}${location.pathname}`).toBe(back);
+    const gathered = location.searchParams.get('ticket') ?? '';
+    expect(await client.getRpt({ ticket: gathered })).toMatchObject({ outcome: 'granted' });
+  });
+
   it('reports a denial as request_denied, with the AS own error word', async () => {
     const { client } = await connect({ deniedScopes: ['read'] });
     const { ticket } = await ticketFor(client);

@@ -1,18 +1,13 @@
 import { afterEach } from 'vitest';
+import { rejectionOf } from '../helpers/rejection.js';
 import { startDevAs, type DevAs, type DevAsClient, type DevAsDialect, type DevAsOptions } from '../../src/devas/index.js';
 import { UmaClient, UmaError, type UmaClientOptions } from '../../src/uma/index.js';
 
 export const DIALECTS: readonly DevAsDialect[] = ['keycloak', 'janssen', 'strict'];
 
 /** The UmaError a call rejects with; anything else (or success) fails the test. */
-export async function umaRejection(promise: Promise<unknown>): Promise<UmaError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof UmaError) return err;
-    throw new Error(`expected a UmaError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('expected the call to fail');
+export function umaRejection(promise: Promise<unknown>): Promise<UmaError> {
+  return rejectionOf(promise, UmaError);
 }
 
 export interface UmaSession {

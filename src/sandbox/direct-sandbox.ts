@@ -8,29 +8,22 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { DestinationStream } from 'pino';
 import { startDevAs, type DevAs, type DevAsClient, type DevAsDialect } from '../devas/index.js';
 import { loadPolicy } from '../policy/index.js';
-import { startProxy, type LogLevel, type RunningProxy } from '../proxy/index.js';
+import type { RunningProxy } from '../proxy/index.js';
 import { demoPaths, type DemoPaths } from './demo-paths.js';
-import { hostForUrl, startEchoBackend, type EchoBackend } from './echo-backend.js';
+import type { EchoBackend } from './echo-backend.js';
 import { withPortFlags } from './port-in-use.js';
-import { LOOPBACK, REGISTRATION_TIMEOUT_MS, SHUTDOWN_GRACE_SECONDS, registeredWithin } from './sandbox.js';
+import { LOOPBACK, startDemoBackend, startInOrder, startSandboxProxy, type SandboxProxySettings } from './sandbox.js';
 
 /** Where the dev clients are written, relative to the working directory (ignored by git). */
 export const DEV_AS_CLIENTS_PATH = '.umagate-state/dev-as-clients.json';
 
-export interface DirectSandboxOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly adminPort: number;
+export interface DirectSandboxOptions extends SandboxProxySettings {
   readonly asPort: number;
   readonly dialect: DevAsDialect;
   readonly backendPort: number;
-  readonly policyFile: string;
   readonly clientsPath: string;
-  readonly logLevel: LogLevel;
-  readonly logDestination: DestinationStream;
 }
 
 export interface DirectSandbox {
@@ -44,16 +37,12 @@ export interface DirectSandbox {
 }
 
 export async function startDirectSandbox(options: DirectSandboxOptions): Promise<DirectSandbox> {
+  // Read first: a broken policy is reported before any port is taken.
   const demo = demoPaths(await loadPolicy(options.policyFile));
-  const stack: (() => Promise<void>)[] = [];
-  const close = async (): Promise<void> => {
-    for (const stop of stack.reverse().splice(0)) await stop();
-  };
-  try {
+  return startInOrder(async (started) => {
     const as = await withPortFlags([{ flag: '--as-port', port: options.asPort }], () => startDevAs({ host: LOOPBACK, port: options.asPort, dialect: options.dialect }));
-    stack.push(() => as.close());
-    const backend = await withPortFlags([{ flag: '--backend-port', port: options.backendPort }], () => startEchoBackend({ host: LOOPBACK, port: options.backendPort }));
-    stack.push(() => backend.close());
+    started(() => as.close());
+    const backend = await startDemoBackend(options.backendPort, started);
 
     const resourceServer = as.createClient({ clientId: 'umagate-dev-rs', clientSecret: devSecret() });
     const requestingParty = as.createClient({ clientId: 'umagate-dev-rp', clientSecret: devSecret() });
@@ -62,34 +51,10 @@ export async function startDirectSandbox(options: DirectSandboxOptions): Promise
     // What an earlier sandbox registered describes a dev AS that is gone.
     await rm(stateFile, { force: true });
 
-    const proxy = await withPortFlags(
-      [
-        { flag: '--port', port: options.port },
-        { flag: '--admin-port', port: options.adminPort },
-      ],
-      () =>
-        startProxy({
-          policy: options.policyFile,
-          authz: 'uma2',
-          issuer: as.issuer,
-          clientId: resourceServer.clientId,
-          clientSecret: resourceServer.clientSecret,
-          umaState: stateFile,
-          upstream: backend.url,
-          listen: `${hostForUrl(options.host)}:${options.port}`,
-          adminListen: `${hostForUrl(options.host)}:${options.adminPort}`,
-          logLevel: options.logLevel,
-          logDestination: options.logDestination,
-          shutdownGrace: SHUTDOWN_GRACE_SECONDS,
-        }),
-    );
-    stack.push(() => proxy.close());
-    await registeredWithin(proxy, REGISTRATION_TIMEOUT_MS, 'the dev AS');
-    return { proxy, as, backend, demo, tokenEndpoint: await tokenEndpointOf(as), requestingParty, close };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+    const mode = { authz: 'uma2', issuer: as.issuer, clientId: resourceServer.clientId, clientSecret: resourceServer.clientSecret, umaState: stateFile, upstream: backend.url };
+    const proxy = await startSandboxProxy(options, mode, 'the dev AS', started);
+    return { proxy, as, backend, demo, tokenEndpoint: await tokenEndpointOf(as), requestingParty };
+  });
 }
 
 /** Dev secrets are random per start: the dev AS forgets its clients when it stops anyway. */

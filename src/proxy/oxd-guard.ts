@@ -9,8 +9,8 @@
  * probe interval, so service resumes within one interval of oxd's return even when no request
  * arrives to probe with (contract §5).
  */
-import { errorMessage } from '../errors.js';
-import { OxdError, isOxdTransportError } from '../oxd/index.js';
+import { errorMessage, isUmagateError } from '../errors.js';
+import { isOxdTransportError } from '../oxd/index.js';
 import type { AuthzService } from './authz-backend.js';
 import { AuthorizationUnavailableError, type ServiceFailure } from './errors.js';
 import type { BreakerState, ProxyMetrics } from './metrics.js';
@@ -37,15 +37,23 @@ export interface FailureModel {
   label(err: unknown): string;
 }
 
-/** oxd's transport failures are OxdErrors with these codes; every other OxdError is an answer. */
-export const OXD_FAILURES: FailureModel = {
-  service: 'oxd',
-  classify(err) {
-    if (!isOxdTransportError(err)) return null;
-    return err.code === 'oxd_unreachable' ? 'unreachable' : err.code === 'oxd_timeout' ? 'timeout' : 'bad_response';
-  },
-  label: (err) => (err instanceof OxdError ? err.code : 'error'),
-};
+/**
+ * The failure model of a client whose transport failures are its errors coded
+ * `<service>_unreachable`, `<service>_timeout` and `<service>_bad_response` (as OxdError and
+ * UmaError are); every other error of its own is an answer from the service.
+ */
+export function transportFailures(service: AuthzService, isTransport: (err: unknown) => boolean): FailureModel {
+  return {
+    service,
+    classify(err) {
+      if (!isTransport(err) || !isUmagateError(err)) return null;
+      return err.code === `${service}_unreachable` ? 'unreachable' : err.code === `${service}_timeout` ? 'timeout' : 'bad_response';
+    },
+    label: (err) => (isUmagateError(err) ? err.code : 'error'),
+  };
+}
+
+export const OXD_FAILURES: FailureModel = transportFailures('oxd', isOxdTransportError);
 
 /** The deadline ran out; raised by the guard itself, so it looks the same for every service. */
 class DeadlineExceeded extends Error {

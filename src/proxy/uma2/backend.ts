@@ -11,7 +11,7 @@ import type { UmaClientOptions, UmaEndpoint } from '../../uma/index.js';
 import type { AuthzAnswer, AuthzBackend, AuthzQuery, RegistrationResult } from '../authz-backend.js';
 import type { OxdCaller } from '../oxd-capacity.js';
 import { AuthorizationUnavailableError } from '../errors.js';
-import type { FailureModel, OxdGuard } from '../oxd-guard.js';
+import { transportFailures, type FailureModel, type OxdGuard } from '../oxd-guard.js';
 import type { Uma2Options } from '../uma2-options.js';
 import { bindingKey, desiredResources } from './desired.js';
 import { reconcile, type GuardedAsCall } from './reconcile.js';
@@ -19,15 +19,8 @@ import { IntrospectionCache, grantLifetimeMs, type ResourceBinding, type RptVeri
 import { JwtRptVerifier } from './rpt-verify.js';
 import { UmaStateFile } from './state-file.js';
 
-/** The AS's transport failures are UmaErrors with these codes; every other UmaError is an answer. */
-export const AS_FAILURES: FailureModel = {
-  service: 'as',
-  classify(err) {
-    if (!isUmaTransportError(err)) return null;
-    return err.code === 'as_unreachable' ? 'unreachable' : err.code === 'as_timeout' ? 'timeout' : 'bad_response';
-  },
-  label: (err) => (err instanceof UmaError ? err.code : 'error'),
-};
+/** The AS's transport failures (unreachable, timeout, garbage); every other UmaError is an answer. */
+export const AS_FAILURES: FailureModel = transportFailures('as', isUmaTransportError);
 
 /** A ticket goes into a quoted-string of WWW-Authenticate: anything else is not a ticket. */
 const TICKET_SYNTAX = /^[\x21\x23-\x5b\x5d-\x7e]+$/;

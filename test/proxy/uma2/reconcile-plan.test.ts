@@ -109,6 +109,13 @@ const rows: readonly Row[] = [
     steps: [{ op: 'delete', id: 'ours-old' }],
   },
   {
+    // Without a prefix every name starts with it: the type alone keeps Keycloak's own
+    // "Default Resource" (and any other resource server's) out of reach.
+    name: 'with no name prefix, a resource of another type → never deleted',
+    input: { desired: [], recorded: new Map(), asIds: new Set(['kc-default']), unrecorded: [{ id: 'kc-default', name: 'Default Resource', type: 'urn:my-client:resources:default', hash: 'h' }] },
+    steps: [],
+  },
+  {
     name: 'a foreign resource with our exact name but another type → not adopted, ours created',
     input: { desired: [GET_PHOTO], recorded: new Map(), asIds: new Set(['f']), unrecorded: [asCopy(GET_PHOTO, 'f', { type: 'urn:someone:else' })] },
     steps: [{ op: 'create', key: GET_PHOTO.key }],

@@ -25,6 +25,7 @@ import type {
   RptIntrospection,
   RptRequest,
   RptGrantResult,
+  RptVerification,
   UmaClientOptions,
   UmaDiscovery,
 } from './types.js';
@@ -54,6 +55,7 @@ export class UmaClient {
   readonly #api: ProtectionApi;
   readonly #resources: resources.ResourceContext;
   readonly #urls: AsUrls;
+  readonly #verification: RptVerification;
 
   private constructor(parts: Parts) {
     const { http, discovery, dialect, options } = parts;
@@ -63,6 +65,7 @@ export class UmaClient {
     this.#http = http;
     this.#discoveryUrl = parts.discoveryUrl;
     this.#urls = parts.urls;
+    this.#verification = options.rptVerification ?? 'introspect';
     this.#auth = clientAuth(discovery, options);
     const tokenEndpoint = new URL(discovery.token_endpoint);
     const now = options.now ?? Date.now;
@@ -182,7 +185,7 @@ export class UmaClient {
   async probe(signal?: AbortSignal): Promise<void> {
     const answer = await this.#http.request({ endpoint: 'discovery', method: 'GET', url: this.#discoveryUrl }, signal);
     if (answer.status !== 200) throw badAnswer(answer, 'its discovery document');
-    readDiscovery(answer, this.issuer, 'introspect', this.#urls);
+    readDiscovery(answer, this.issuer, this.#verification, this.#urls);
   }
 
   /** Releases the connections; later calls reject with `as_unreachable`. */

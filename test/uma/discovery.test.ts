@@ -59,6 +59,17 @@ describe.each(DIALECTS)('discovery against the %s dev AS', (dialect) => {
     expect(jwtOnly.discovery.jwks_uri).toBe(doc.jwks_uri);
   });
 
+  it('probes with the same requirements it was discovered with (a JWT-only document stays healthy)', async () => {
+    const { as, rs } = await session.start(dialect);
+    const doc = await (await fetch(as.discoveryUrl)).json() as Record<string, unknown>;
+    const jwtOnly = Object.fromEntries(Object.entries(doc).filter(([key]) => key !== 'introspection_endpoint'));
+    as.faults.add({ endpoint: 'discovery', fault: { kind: 'answer', status: 200, body: jwtOnly } });
+    const client = await session.connect(as, rs, { rptVerification: 'jwt' });
+    const before = as.count('discovery');
+    await client.probe();
+    expect(as.count('discovery')).toBe(before + 1);
+  });
+
   it('refuses an AS that answers HTML, saying so', async () => {
     const { as, rs } = await session.start(dialect);
     as.faults.add({ endpoint: 'discovery', fault: { kind: 'html' } });

@@ -71,9 +71,9 @@ export function createOxdBackend(options: OxdBackendOptions): AuthzBackend {
   const { client, guard } = options;
   const registrar = new Registrar({ client, guard, recordFile: options.recordFile, onRecordError: options.onRecordError });
   const decisions = oxdCheck({
-    checkAccess: (rpt, path, method, caller) => guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, () => client.umaRsCheckAccess(rpt, path, method)),
+    checkAccess: (rpt, path, method, caller) => guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, (signal) => client.umaRsCheckAccess(rpt, path, method, { signal })),
     lifetime: new RptLifetime({
-      introspect: (rpt, caller) => guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, () => client.introspectRpt(rpt)),
+      introspect: (rpt, caller) => guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, (signal) => client.introspectRpt(rpt, { signal })),
       max: options.cacheMax,
       now: options.now,
     }),

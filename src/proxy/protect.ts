@@ -1,7 +1,7 @@
 /**
  * `umagate protect`: register the policy once and report, for CI/CD pipelines — with oxd, or in
  * direct mode with the AS itself. Uses the same Registrar (or reconciler) as the proxy, so it is
- * just as idempotent (contract §4).
+ * just as idempotent (ARCHITECTURE.md, invariant 7).
  */
 import { OxdClient } from '../oxd/index.js';
 import { loadPolicy } from '../policy/index.js';

@@ -30,7 +30,7 @@ import { sendRejection } from './respond.js';
 
 /** oxd connections beyond the lanes' slots, for calls made for no request (boot, reload, probe). */
 const UNLANED_CONNECTIONS = 2;
-/** Boot registration retries start here and double up to BOOT_RETRY_MAX_MS (contract: ≤ 5 s apart). */
+/** Boot registration retries start here and double up to BOOT_RETRY_MAX_MS (ARCHITECTURE.md, *Boot*: ≤ 5 s apart). */
 export const BOOT_RETRY_INITIAL_MS = 200;
 export const BOOT_RETRY_MAX_MS = 5_000;
 /** After a reload could not be registered (oxd down), it is tried again this much later. */

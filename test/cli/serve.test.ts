@@ -19,7 +19,7 @@ import { iniFor, LogCapture, POLICY } from '../proxy/harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Contract §5's flags plus the ones serve adds, with their env name and default. */
+/** The flags of the README's *Configuration reference*, with their env name and default. */
 const FLAGS: readonly { readonly flag: string; readonly env: string; readonly default: string }[] = [
   { flag: '--policy <file>', env: 'UMAGATE_POLICY', default: '(default: "policies.yaml"' },
   { flag: '--oxd-config <file>', env: 'UMAGATE_OXD_CONFIG', default: '(default: "umagate.cfg"' },
@@ -35,7 +35,7 @@ const FLAGS: readonly { readonly flag: string; readonly env: string; readonly de
   { flag: '--oxd-timeout <seconds>', env: 'UMAGATE_OXD_TIMEOUT', default: '(default: "5"' },
   { flag: '--oxd-per-client <n>', env: 'UMAGATE_OXD_PER_CLIENT', default: '(default: "16"' },
   { flag: '--shutdown-grace <seconds>', env: 'UMAGATE_SHUTDOWN_GRACE', default: '(default: "10"' },
-  // Direct UMA 2.0 mode (contract §9).
+  // Direct UMA 2.0 mode (README, "Direct UMA 2.0 mode").
   { flag: '--authz <mode>', env: 'UMAGATE_AUTHZ', default: 'default: "oxd"' },
   { flag: '--issuer <url>', env: 'UMAGATE_ISSUER', default: 'uma2:' },
   { flag: '--uma-discovery <url>', env: 'UMAGATE_UMA_DISCOVERY', default: 'uma2:' },

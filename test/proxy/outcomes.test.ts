@@ -1,6 +1,7 @@
 /**
- * Contract §5's outcome table, row by row, through real servers in both authorization modes: the
- * dev oxd or the dev UMA 2.0 AS (direct mode), the echo backend and the proxy. Each row also asserts what the backend saw, because the property that matters
+ * The outcome table of ARCHITECTURE.md, row by row, through real servers in both authorization
+ * modes: the dev oxd or the dev UMA 2.0 AS (direct mode), the echo backend and the proxy. Each
+ * row also asserts what the backend saw, because the property that matters
  * most is that nothing reaches it without a grant or a public rule.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,7 +43,7 @@ const rows: readonly Row[] = [
   { name: 'protected ? pattern, no token → 401 uma_ticket', method: 'GET', path: '/albums/7', status: 401, code: 'uma_ticket', forwarded: false },
 ];
 
-describe.each<Mode>(MODES)('outcome table (contract §5) in %s mode', (mode) => {
+describe.each<Mode>(MODES)('outcome table (ARCHITECTURE.md) in %s mode', (mode) => {
   /** The harness of this mode; `timeout` shortens the deadline of a call to oxd or the AS. */
   const start = (options: HarnessOptions & { timeout?: number } = {}): Promise<Harness> => {
     const { timeout, ...rest } = options;

@@ -15,6 +15,7 @@ import type { DevAsDialect } from '../../devas/index.js';
 import { AUTHZ_MODES, type AuthzMode } from '../../proxy/uma2-options.js';
 import { errorMessage } from '../../errors.js';
 import { failureText } from '../failure.js';
+import { policyFlag } from '../shared-flags.js';
 
 /**
  * The proxy and admin ports of `serve`, oxd 3.1.x's own socket port, and for REST a port near
@@ -26,12 +27,11 @@ const DEV_DEFAULTS = {
   adminPort: 9090,
   oxdPort: 8553,
   oxdSocketPort: 8099,
-  // The port the UMA reference's curl walkthrough uses for a local AS.
+  // Beside Keycloak's usual 8080, as local Keycloak set-ups often run it.
   asPort: 8180,
   asDialect: 'keycloak',
   authz: 'oxd',
   backendPort: 0,
-  policy: 'policies.yaml',
   logLevel: 'info',
 } as const;
 
@@ -62,7 +62,7 @@ export function registerDevCommand(program: Command): void {
     .addOption(new Option('--authz <mode>', 'oxd: the dev oxd; uma2: the dev UMA 2.0 AS, spoken to directly').choices(AUTHZ_MODES).env('UMAGATE_AUTHZ').default(DEV_DEFAULTS.authz))
     .option('--as-port <port>', 'uma2: dev AS port', parsePort, DEV_DEFAULTS.asPort)
     .addOption(new Option('--as-dialect <dialect>', 'uma2: which AS the dev AS behaves like').choices(['keycloak', 'janssen', 'strict']).default(DEV_DEFAULTS.asDialect))
-    .addOption(new Option('--policy <file>', 'policy file').env('UMAGATE_POLICY').default(DEV_DEFAULTS.policy))
+    .addOption(policyFlag())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(DEV_DEFAULTS.logLevel))
     .action(async (flags: DevFlags) => {
       await runDev(flags);

@@ -14,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { errorCode } from '../errors.js';
 import { OxdError } from './errors.js';
 import { applyIniUpdates, type IniUpdates } from './config-write.js';
-import { assertWritable, writeFileAtomic } from './atomic-write.js';
+import { NotWritableError, assertWritable, writeFileAtomic } from '../common/atomic-write.js';
 import { iniValue, parseIniText, type IniDocument } from './ini-text.js';
 import { CLIENT_LIST_KEYS, CLIENT_OTHER_KEYS, CLIENT_SCALAR_KEYS, type ClientState } from './settings.js';
 import type { OxdProtocol } from './types.js';
@@ -208,7 +208,7 @@ export class OxdConfigFile {
 
   /** Throws `config_not_writable` unless a write-back could succeed; call before creating state oxd-side. */
   async assertWritable(): Promise<void> {
-    await assertWritable(this.path);
+    await assertWritable(this.path).catch(asConfigNotWritable);
   }
 
   /**
@@ -231,7 +231,13 @@ export class OxdConfigFile {
   async #write(updates: IniUpdates): Promise<void> {
     const text = await readText(this.path);
     const updated = applyIniUpdates(text, updates, this.path);
-    if (updated !== text) await writeFileAtomic(this.path, updated);
+    if (updated !== text) await writeFileAtomic(this.path, updated).catch(asConfigNotWritable);
     this.#config = parseOxdConfig(updated, this.path);
   }
+}
+
+/** The write-back failure in the oxd client's own terms: `config_not_writable`, as the README documents. */
+function asConfigNotWritable(err: unknown): never {
+  if (err instanceof NotWritableError) throw new OxdError('config_not_writable', err.message, { cause: err.cause });
+  throw err;
 }

@@ -1,17 +1,25 @@
 /**
  * The admin listener: /healthz (the process is alive), /readyz (the policy has been registered
- * since boot — an oxd outage afterwards is reported but does not flip it, so one outage does not
- * pull every replica out of its load balancer) and /metrics (Prometheus).
+ * since boot — an outage of oxd or the AS afterwards is reported but does not flip it, so one
+ * outage does not pull every replica out of its load balancer) and /metrics (Prometheus).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AuthzService } from './authz-backend.js';
 import type { BreakerState, ProxyMetrics } from './metrics.js';
 import { sendJson, sendRejection } from './respond.js';
 
-export interface ReadinessReport {
-  readonly ready: boolean;
-  readonly oxd: { readonly reachable: boolean; readonly breaker: BreakerState };
-  readonly policy: { readonly generation: number; readonly source: string; readonly registered: boolean };
+export interface ServiceReport {
+  readonly reachable: boolean;
+  readonly breaker: BreakerState;
 }
+
+/** `oxd` or `as` (direct mode) reports the service behind the guard. */
+export type ReadinessReport = {
+  readonly ready: boolean;
+  readonly policy: { readonly generation: number; readonly source: string; readonly registered: boolean };
+  /** While not ready: why the registration has not succeeded yet, in one line. */
+  readonly problem?: string;
+} & { readonly [S in AuthzService]?: ServiceReport };
 
 export interface AdminDeps {
   readonly metrics: ProxyMetrics;

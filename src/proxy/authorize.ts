@@ -1,16 +1,15 @@
 /**
- * One protected match → granted, ticket, forbidden or unavailable. Owns the decision cache, the
- * coalescing of identical misses, the RPT-lifetime bound on cached grants, and the single
- * re-registration when oxd reports registration drift.
+ * One protected match → granted, ticket, forbidden or unavailable, whichever backend answers
+ * (oxd or the AS itself, see authz-backend.ts). Owns what both modes share: the decision cache,
+ * the coalescing of identical misses, the RPT-lifetime bound on cached grants, and the single
+ * re-registration when the backend reports registration drift.
  */
 import { errorMessage } from '../errors.js';
-import { OxdError } from '../oxd/index.js';
-import type { CheckAccessResult } from '../oxd/index.js';
+import type { AuthzAnswer, AuthzBackend, AuthzQuery } from './authz-backend.js';
 import { SingleFlight, decisionKey, hashToken, type DecisionCache } from './decision-cache.js';
 import { AuthorizationUnavailableError, OxdCapacityError } from './errors.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { OxdCaller } from './oxd-capacity.js';
-import type { RptLifetime } from './rpt-lifetime.js';
 
 export type AccessOutcome =
   | { readonly kind: 'granted'; readonly cacheHit: boolean }
@@ -20,10 +19,10 @@ export type AccessOutcome =
   | { readonly kind: 'shed'; readonly error: OxdCapacityError };
 
 export interface AccessQuery {
-  /** The RPT, or null when the request carried none (oxd is still asked, for a ticket). */
+  /** The RPT, or null when the request carried none (the backend is still asked, for a ticket). */
   readonly rpt: string | null;
   readonly method: string;
-  /** The matched pattern string: what is registered, so what oxd is asked about. */
+  /** The matched pattern string: what is registered, so what the backend is asked about. */
   readonly pattern: string;
   readonly generation: number;
   /** The client the oxd call is counted against (see oxd-capacity.ts). */
@@ -31,25 +30,16 @@ export interface AccessQuery {
 }
 
 export interface AuthorizerDeps {
-  /** uma_rs_check_access through the guard (deadline, retry, breaker). */
-  readonly checkAccess: (rpt: string | null, path: string, method: string, caller: OxdCaller) => Promise<CheckAccessResult>;
+  /** The mode's decision half; its calls go through the guard (deadline, retry, breaker). */
+  readonly backend: Pick<AuthzBackend, 'service' | 'check' | 'clear'>;
   /** Re-registers the policy after drift; concurrent callers share one attempt. */
   readonly repairRegistration: () => Promise<void>;
-  readonly lifetime: RptLifetime;
   readonly cache: DecisionCache;
   readonly cacheTtlMs: number;
   readonly metrics: ProxyMetrics;
 }
 
-/** Where a grant for a check with an RPT is cached: the RPT (its lifetime), its hash, the key. */
-interface CacheSlot {
-  readonly rpt: string;
-  readonly tokenHash: string;
-  readonly key: string;
-}
-
-/** oxd answers these when the pattern (or the whole site) it is asked about is unknown to it. */
-const DRIFT_CODES: ReadonlySet<string> = new Set(['invalid_request', 'invalid_oxd_id']);
+type Answer = Exclude<AuthzAnswer, { readonly kind: 'drift' }>;
 
 export class Authorizer {
   readonly #deps: AuthorizerDeps;
@@ -65,13 +55,13 @@ export class Authorizer {
   clear(): void {
     this.#epoch += 1;
     this.#deps.cache.clear();
-    this.#deps.lifetime.clear();
+    this.#deps.backend.clear();
   }
 
   async check(query: AccessQuery): Promise<AccessOutcome> {
     const { rpt } = query;
     // No token: every client needs its own one-time ticket, so these calls are never shared.
-    if (rpt === null) return this.#ask(query, null);
+    if (rpt === null) return this.#ask(query, null, null);
     const tokenHash = hashToken(rpt);
     const key = decisionKey({ tokenHash, method: query.method, pattern: query.pattern, generation: query.generation });
     const { metrics } = this.#deps;
@@ -80,7 +70,7 @@ export class Authorizer {
       return { kind: 'granted', cacheHit: true };
     }
     metrics.cacheLookups.inc({ result: 'miss' });
-    const flight = this.#flights.run(key, () => this.#ask(query, { rpt, tokenHash, key }));
+    const flight = this.#flights.run(key, () => this.#ask(query, tokenHash, key));
     if (!flight.shared) return flight.promise;
     metrics.coalescedWaits.inc();
     metrics.coalescedWaitsInFlight.inc();
@@ -91,67 +81,52 @@ export class Authorizer {
     }
   }
 
-  /** Asks oxd; a grant is cached in `slot`, or nowhere when the check carried no RPT. */
-  async #ask(query: AccessQuery, slot: CacheSlot | null): Promise<AccessOutcome> {
+  async #ask(query: AccessQuery, tokenHash: string | null, key: string | null): Promise<AccessOutcome> {
     const epoch = this.#epoch;
-    let result: CheckAccessResult;
+    let answer: Answer;
     try {
-      result = await this.#checkRepairingDrift(query);
+      answer = await this.#checkRepairingDrift({ rpt: query.rpt, tokenHash, method: query.method, pattern: query.pattern, caller: callerOf(query) });
     } catch (err) {
       if (err instanceof OxdCapacityError) return { kind: 'shed', error: err };
-      return { kind: 'unavailable', error: asUnavailable(err) };
+      return { kind: 'unavailable', error: this.#asUnavailable(err) };
     }
-    if (result.access === 'denied') {
-      return result.ticket === null
-        ? { kind: 'forbidden' }
-        : { kind: 'ticket', ticket: result.ticket, wwwAuthenticate: result.wwwAuthenticate };
+    switch (answer.kind) {
+      case 'ticket':
+        return { kind: 'ticket', ticket: answer.ticket, wwwAuthenticate: answer.wwwAuthenticate };
+      case 'forbidden':
+        return { kind: 'forbidden' };
+      case 'granted':
+        if (key !== null && answer.lifetimeMs !== null && epoch === this.#epoch) {
+          this.#deps.cache.storeGrant(key, Math.min(this.#deps.cacheTtlMs, answer.lifetimeMs));
+        }
+        return { kind: 'granted', cacheHit: false };
     }
-    if (slot !== null) await this.#remember(slot, epoch, callerOf(query));
-    return { kind: 'granted', cacheHit: false };
   }
 
-  async #remember({ rpt, tokenHash, key }: CacheSlot, epoch: number, caller: OxdCaller): Promise<void> {
-    let remaining: number | null;
-    try {
-      remaining = await this.#deps.lifetime.remainingMs(rpt, tokenHash, caller);
-    } catch {
-      // Lifetime unknown (introspection failed): serve this grant, cache nothing.
-      remaining = null;
-    }
-    if (remaining === null || epoch !== this.#epoch) return;
-    this.#deps.cache.storeGrant(key, Math.min(this.#deps.cacheTtlMs, remaining));
-  }
-
-  async #checkRepairingDrift(query: AccessQuery): Promise<CheckAccessResult> {
-    const ask = (): Promise<CheckAccessResult> => this.#deps.checkAccess(query.rpt, query.pattern, query.method, callerOf(query));
-    try {
-      return await ask();
-    } catch (err) {
-      if (!(err instanceof OxdError) || !DRIFT_CODES.has(err.code)) throw err;
-    }
+  async #checkRepairingDrift(query: AuthzQuery): Promise<Answer> {
+    const ask = (): Promise<AuthzAnswer> => this.#deps.backend.check(query);
+    const first = await ask();
+    if (first.kind !== 'drift') return first;
     try {
       await this.#deps.repairRegistration();
     } catch (err) {
-      throw new AuthorizationUnavailableError('registration_drift', 'oxd lost the registration and re-registering failed', { cause: err });
+      throw new AuthorizationUnavailableError('registration_drift', 'the authorization server lost the registration and re-registering failed', { cause: err });
     }
     this.clear();
-    try {
-      return await ask();
-    } catch (err) {
-      if (err instanceof OxdError && DRIFT_CODES.has(err.code)) {
-        throw new AuthorizationUnavailableError('registration_drift', `oxd still does not know ${query.method} ${query.pattern} after re-registering`, { cause: err });
-      }
-      throw err;
+    const second = await ask();
+    if (second.kind === 'drift') {
+      throw new AuthorizationUnavailableError('registration_drift', `the authorization server still does not know ${query.method} ${query.pattern} after re-registering`, { cause: second.cause });
     }
+    return second;
+  }
+
+  #asUnavailable(err: unknown): AuthorizationUnavailableError {
+    if (err instanceof AuthorizationUnavailableError) return err;
+    // Any other answer we cannot act on (e.g. oxd's internal_error) fails closed as well.
+    return new AuthorizationUnavailableError(`${this.#deps.backend.service}_error`, `the authorization service could not decide: ${errorMessage(err)}`, { cause: err });
   }
 }
 
 function callerOf(query: AccessQuery): OxdCaller {
   return { carriesToken: query.rpt !== null, client: query.client };
-}
-
-function asUnavailable(err: unknown): AuthorizationUnavailableError {
-  if (err instanceof AuthorizationUnavailableError) return err;
-  // Any other oxd answer we cannot act on (e.g. internal_error) fails closed as well.
-  return new AuthorizationUnavailableError('oxd_error', `oxd could not decide: ${errorMessage(err)}`, { cause: err });
 }

@@ -22,19 +22,18 @@ export class OptionsError extends UmagateError<'options_invalid'> {
   }
 }
 
-/** Why an authorization decision could not be obtained from oxd. */
-export type UnavailableReason =
-  | 'not_registered'
-  | 'breaker_open'
-  | 'oxd_unreachable'
-  | 'oxd_timeout'
-  | 'oxd_bad_response'
-  | 'oxd_error'
-  | 'registration_drift';
+/** How a call to the authorization service (oxd, or the AS in direct mode) failed to answer. */
+export type ServiceFailure = 'unreachable' | 'timeout' | 'bad_response' | 'error';
 
 /**
- * oxd could not give an answer we may act on. Always fails closed: the request is answered 503
- * and never forwarded.
+ * Why an authorization decision could not be obtained: `oxd_*` in oxd mode, `as_*` in direct
+ * mode (the AS itself), the rest in both.
+ */
+export type UnavailableReason = 'not_registered' | 'breaker_open' | 'registration_drift' | `${'oxd' | 'as'}_${ServiceFailure}`;
+
+/**
+ * The authorization service could not give an answer we may act on. Always fails closed: the
+ * request is answered 503 and never forwarded.
  */
 export class AuthorizationUnavailableError extends UmagateError<'authorization_unavailable'> {
   override readonly name = 'AuthorizationUnavailableError';

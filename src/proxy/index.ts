@@ -6,6 +6,6 @@ export { OptionsError, AuthorizationUnavailableError, UpstreamError } from './er
 export type { OptionProblem, UnavailableReason, UpstreamErrorCode } from './errors.js';
 export type { ReloadResult } from './reload.js';
 export type { Rejection, RejectionCode } from './respond.js';
-export { registerPolicy } from './protect.js';
-export type { ProtectResult } from './protect.js';
+export { reconcilePolicy, registerPolicy } from './protect.js';
+export type { ProtectResult, Uma2ProtectResult } from './protect.js';
 export { recordFileFor } from './registrar.js';

@@ -4,6 +4,9 @@
  * names — never raw paths or tokens.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuthzService } from './authz-backend.js';
+
+const CALL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
@@ -21,7 +24,14 @@ export class ProxyMetrics {
     name: 'umagate_oxd_call_duration_seconds',
     help: 'Latency of oxd calls by command and result (ok, oxd error code, or transport failure)',
     labelNames: ['command', 'result'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: CALL_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly asCalls = new Histogram({
+    name: 'umagate_as_call_duration_seconds',
+    help: 'Direct mode: latency of calls to the UMA authorization server by endpoint and result (ok, error code, or transport failure)',
+    labelNames: ['endpoint', 'result'] as const,
+    buckets: CALL_BUCKETS,
     registers: [this.registry],
   });
   readonly oxdShed = new Counter({
@@ -48,12 +58,17 @@ export class ProxyMetrics {
   });
   readonly breakerState = new Gauge({
     name: 'umagate_oxd_breaker_state',
-    help: 'Circuit breaker in front of oxd: 0 closed, 1 half-open, 2 open',
+    help: 'Circuit breaker in front of oxd (of the AS in direct mode): 0 closed, 1 half-open, 2 open',
     registers: [this.registry],
   });
   readonly oxdReachable = new Gauge({
     name: 'umagate_oxd_reachable',
     help: '1 when the last oxd call got an answer from oxd, else 0',
+    registers: [this.registry],
+  });
+  readonly asReachable = new Gauge({
+    name: 'umagate_as_reachable',
+    help: 'Direct mode: 1 when the last call to the authorization server got an answer, else 0',
     registers: [this.registry],
   });
   readonly policyReloads = new Counter({
@@ -67,6 +82,16 @@ export class ProxyMetrics {
     help: 'Generation of the policy in force (1 at boot, +1 per applied reload)',
     registers: [this.registry],
   });
+
+  /** One guarded call: oxd's by command, the AS's by endpoint. */
+  observeServiceCall(service: AuthzService, name: string, result: string, seconds: number): void {
+    if (service === 'oxd') this.oxdCalls.observe({ command: name, result }, seconds);
+    else this.asCalls.observe({ endpoint: name, result }, seconds);
+  }
+
+  setReachable(service: AuthzService, reachable: boolean): void {
+    (service === 'oxd' ? this.oxdReachable : this.asReachable).set(reachable ? 1 : 0);
+  }
 
   setBreakerState(state: BreakerState): void {
     this.breakerState.set(BREAKER_VALUE[state]);

@@ -5,6 +5,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { OptionsError, type OptionProblem } from './errors.js';
+import { parseAuthzMode, parseUma2Options, refuseUma2Flags, type AuthzMode, type Uma2Options, type Uma2OptionsInput } from './uma2-options.js';
 
 /** Policy file read when --policy is not given. */
 export const DEFAULT_POLICY_FILE = 'policies.yaml';
@@ -40,6 +41,10 @@ export interface ListenAddress {
 
 export interface ServeOptions {
   readonly policyFile: string;
+  /** oxd (the default) or uma2 (direct mode: the UMA 2.0 protection API, no oxd). */
+  readonly authz: AuthzMode;
+  /** Direct mode's settings; null in oxd mode. */
+  readonly uma2: Uma2Options | null;
   readonly oxdConfig: string;
   readonly upstream: URL;
   readonly listen: ListenAddress;
@@ -57,9 +62,10 @@ export interface ServeOptions {
   readonly shutdownGraceMs: number;
 }
 
-/** What callers may give; every field but `upstream` has a default. */
-export interface ServeOptionsInput {
+/** What callers may give; every field but `upstream` (and direct mode's AS and client) has a default. */
+export interface ServeOptionsInput extends Uma2OptionsInput {
   readonly policy?: string | undefined;
+  readonly authz?: string | undefined;
   readonly oxdConfig?: string | undefined;
   readonly upstream?: string | undefined;
   readonly listen?: string | undefined;
@@ -94,6 +100,7 @@ export function resolveServeOptions(input: ServeOptionsInput & TuningInput): Ser
   };
 
   const upstream = parseUpstream(input.upstream, fail);
+  const { authz, uma2 } = parseMode(input, fail);
   const listen = parseListen('--listen', input.listen ?? DEFAULT_LISTEN, fail);
   const adminListen = parseListen('--admin-listen', input.adminListen ?? DEFAULT_ADMIN_LISTEN, fail);
   const passCredentials = input.passCredentials ?? DEFAULT_PASS_CREDENTIALS;
@@ -116,6 +123,8 @@ export function resolveServeOptions(input: ServeOptionsInput & TuningInput): Ser
   }
   return Object.freeze({
     policyFile: input.policy ?? DEFAULT_POLICY_FILE,
+    authz,
+    uma2,
     oxdConfig: input.oxdConfig ?? DEFAULT_OXD_CONFIG,
     upstream,
     listen,
@@ -148,6 +157,21 @@ function checkTuning(input: TuningInput, fail: Fail): void {
   positiveInteger('breaker.failureThreshold', input.breaker?.failureThreshold);
   positiveInteger('breaker.probeIntervalMs', input.breaker?.probeIntervalMs);
   positiveInteger('headersTimeoutMs', input.headersTimeoutMs);
+}
+
+/** The authorization mode and its own settings; the other mode's flags are problems, not silently ignored. */
+export function parseMode(
+  input: Uma2OptionsInput & { readonly authz?: string | undefined; readonly oxdConfig?: string | undefined; readonly oxdTimeout?: string | number | undefined },
+  fail: Fail,
+): { authz: AuthzMode; uma2: Uma2Options | null } {
+  const authz = parseAuthzMode(input.authz, fail);
+  if (authz === 'oxd') {
+    refuseUma2Flags(input, fail);
+    return { authz, uma2: null };
+  }
+  if (input.oxdConfig !== undefined) fail('--oxd-config', 'belongs to oxd mode: direct mode (--authz uma2) takes no ini; drop it');
+  if (input.oxdTimeout !== undefined) fail('--oxd-timeout', 'belongs to oxd mode: in direct mode the deadline is --as-timeout');
+  return { authz, uma2: parseUma2Options(input, MIN_TIMEOUT_SECONDS, fail) };
 }
 
 function isLogLevel(value: string): value is LogLevel {

@@ -1,16 +1,18 @@
 /**
- * Everything around one oxd call: a deadline, a single safe retry, a circuit breaker and the
- * latency metric. oxd transport failures (unreachable, timeout, garbage) become
- * AuthorizationUnavailableError here, once; oxd's own error answers pass through untouched
- * because they are answers, and they count as oxd being up.
+ * Everything around one call to the authorization service — oxd, or the AS itself in direct
+ * mode: a deadline, a single safe retry, a circuit breaker and the latency metric. Transport
+ * failures (unreachable, timeout, garbage) become AuthorizationUnavailableError here, once; the
+ * service's own error answers pass through untouched because they are answers, and they count as
+ * the service being up. Which errors are which is the service's FailureModel.
  *
  * While the breaker is open, a background probe (a timer, not client traffic) asks oxd every
  * probe interval, so service resumes within one interval of oxd's return even when no request
  * arrives to probe with (ARCHITECTURE.md, *Boot, reload and outages*).
  */
-import { errorMessage } from '../errors.js';
-import { OxdError, isOxdTransportError } from '../oxd/index.js';
-import { AuthorizationUnavailableError, type UnavailableReason } from './errors.js';
+import { errorMessage, isUmagateError } from '../errors.js';
+import { isOxdTransportError } from '../oxd/index.js';
+import type { AuthzService } from './authz-backend.js';
+import { AuthorizationUnavailableError, type ServiceFailure } from './errors.js';
 import type { BreakerState, ProxyMetrics } from './metrics.js';
 import type { OxdCapacity, OxdCaller } from './oxd-capacity.js';
 
@@ -26,8 +28,42 @@ export interface ProbeCall {
   readonly run: (signal: AbortSignal) => Promise<unknown>;
 }
 
+/** How one service's failures look: what is a transport failure, and what is an answer. */
+export interface FailureModel {
+  readonly service: AuthzService;
+  /** How a thrown error failed to reach an answer, or null when it is the service's own answer. */
+  classify(err: unknown): ServiceFailure | null;
+  /** The metric's result label for a failed call (the error's stable code). */
+  label(err: unknown): string;
+}
+
+/**
+ * The failure model of a client whose transport failures are its errors coded
+ * `<service>_unreachable`, `<service>_timeout` and `<service>_bad_response` (as OxdError and
+ * UmaError are); every other error of its own is an answer from the service.
+ */
+export function transportFailures(service: AuthzService, isTransport: (err: unknown) => boolean): FailureModel {
+  return {
+    service,
+    classify(err) {
+      if (!isTransport(err) || !isUmagateError(err)) return null;
+      return err.code === `${service}_unreachable` ? 'unreachable' : err.code === `${service}_timeout` ? 'timeout' : 'bad_response';
+    },
+    label: (err) => (isUmagateError(err) ? err.code : 'error'),
+  };
+}
+
+export const OXD_FAILURES: FailureModel = transportFailures('oxd', isOxdTransportError);
+
+/** The deadline ran out; raised by the guard itself, so it looks the same for every service. */
+class DeadlineExceeded extends Error {
+  override readonly name = 'DeadlineExceeded';
+}
+
 export interface OxdGuardOptions {
   readonly timeoutMs: number;
+  /** The service guarded (default: oxd). */
+  readonly failures?: FailureModel;
   readonly failureThreshold?: number;
   readonly probeIntervalMs?: number;
   readonly now: () => number;
@@ -60,6 +96,7 @@ export interface GuardedCall {
 
 export class OxdGuard {
   readonly #options: OxdGuardOptions;
+  readonly #model: FailureModel;
   readonly #threshold: number;
   readonly #probeIntervalMs: number;
   #state: BreakerState = 'closed';
@@ -72,10 +109,11 @@ export class OxdGuard {
 
   constructor(options: OxdGuardOptions) {
     this.#options = options;
+    this.#model = options.failures ?? OXD_FAILURES;
     this.#threshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
     this.#probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
     options.metrics.setBreakerState('closed');
-    options.metrics.oxdReachable.set(0);
+    options.metrics.setReachable(this.#model.service, false);
   }
 
   get state(): BreakerState {
@@ -118,7 +156,7 @@ export class OxdGuard {
   async #run<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>, { probe }: { readonly probe: boolean }): Promise<T> {
     try {
       const result = await this.#attempt(spec, work).catch(async (err: unknown) => {
-        if (spec.retryUnreachable && this.#state === 'closed' && err instanceof OxdError && err.code === 'oxd_unreachable') {
+        if (spec.retryUnreachable && this.#state === 'closed' && this.#model.classify(err) === 'unreachable') {
           return this.#attempt(spec, work);
         }
         throw err;
@@ -126,12 +164,13 @@ export class OxdGuard {
       this.#succeeded();
       return result;
     } catch (err) {
-      if (!isOxdTransportError(err) && !(err instanceof AuthorizationUnavailableError)) {
+      const failure = err instanceof DeadlineExceeded ? 'timeout' : this.#model.classify(err);
+      if (failure === null && !(err instanceof AuthorizationUnavailableError)) {
         this.#succeeded();
         throw err;
       }
       this.#failed();
-      throw toUnavailable(err);
+      throw this.#toUnavailable(err, failure ?? 'error');
     } finally {
       if (probe) this.#probeInFlight = false;
     }
@@ -148,7 +187,7 @@ export class OxdGuard {
       this.#startProbe(now);
       return true;
     }
-    throw new AuthorizationUnavailableError('breaker_open', 'oxd is failing; calls are held back until a probe succeeds');
+    throw new AuthorizationUnavailableError('breaker_open', `${this.#serviceName()} is failing; calls are held back until a probe succeeds`);
   }
 
   #startProbe(now: number): void {
@@ -188,7 +227,7 @@ export class OxdGuard {
     // The race keeps the deadline even for work that ignores the signal (a token refresh on the way).
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const error = new OxdError('oxd_timeout', `oxd did not answer ${spec.command} within ${this.#options.timeoutMs} ms`, { command: spec.command });
+        const error = new DeadlineExceeded(`${this.#serviceName()} did not answer ${spec.command} within ${this.#options.timeoutMs} ms`);
         controller.abort(error);
         reject(error);
       }, this.#options.timeoutMs);
@@ -197,25 +236,35 @@ export class OxdGuard {
     try {
       return await Promise.race([work(controller.signal), deadline]);
     } catch (err) {
-      result = err instanceof OxdError ? err.code : 'error';
+      result = err instanceof DeadlineExceeded ? `${this.#model.service}_timeout` : this.#model.label(err);
       throw err;
     } finally {
       clearTimeout(timer);
-      this.#options.metrics.oxdCalls.observe({ command: spec.command, result }, (performance.now() - started) / 1000);
+      this.#options.metrics.observeServiceCall(this.#model.service, spec.command, result, (performance.now() - started) / 1000);
     }
+  }
+
+  #serviceName(): string {
+    return this.#model.service === 'oxd' ? 'oxd' : 'the authorization server';
+  }
+
+  #toUnavailable(err: unknown, failure: ServiceFailure): AuthorizationUnavailableError {
+    if (err instanceof AuthorizationUnavailableError) return err;
+    const message = `${this.#serviceName()} call failed: ${errorMessage(err)}`;
+    return new AuthorizationUnavailableError(`${this.#model.service}_${failure}`, message, { cause: err });
   }
 
   #succeeded(): void {
     this.#failures = 0;
     this.#reachable = true;
-    this.#options.metrics.oxdReachable.set(1);
+    this.#options.metrics.setReachable(this.#model.service, true);
     this.#setState('closed');
   }
 
   #failed(): void {
     this.#failures += 1;
     this.#reachable = false;
-    this.#options.metrics.oxdReachable.set(0);
+    this.#options.metrics.setReachable(this.#model.service, false);
     if (this.#state === 'half_open' || this.#failures >= this.#threshold) this.#setState('open');
   }
 
@@ -228,15 +277,4 @@ export class OxdGuard {
     this.#options.metrics.setBreakerState(next);
     this.#options.onStateChange?.(previous, next);
   }
-}
-
-function toUnavailable(err: unknown): AuthorizationUnavailableError {
-  if (err instanceof AuthorizationUnavailableError) return err;
-  let reason: UnavailableReason = 'oxd_error';
-  if (err instanceof OxdError) {
-    if (err.code === 'oxd_unreachable') reason = 'oxd_unreachable';
-    else if (err.code === 'oxd_timeout') reason = 'oxd_timeout';
-    else if (err.code === 'oxd_bad_response') reason = 'oxd_bad_response';
-  }
-  return new AuthorizationUnavailableError(reason, `oxd call failed: ${errorMessage(err)}`, { cause: err });
 }

@@ -10,9 +10,10 @@ import { OxdError } from '../oxd/index.js';
 import type { OxdCallOptions, OxdProtocol, RegisterSiteOptions, RpInfo, UmaResource, UmaRsProtectOptions } from '../oxd/index.js';
 import { canonicalJson } from '../policy/index.js';
 import type { Policy } from '../policy/index.js';
+import type { RegistrationResult } from './authz-backend.js';
 import type { OxdGuard } from './oxd-guard.js';
 
-export type RegistrationResult = 'registered' | 'unchanged';
+export type { RegistrationResult };
 
 /** The slice of OxdClient registration needs. */
 export interface RegistrarClient {

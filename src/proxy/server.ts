@@ -1,6 +1,6 @@
 /**
- * Composition and lifecycle: options → policy → oxd client → guard/cache/authorizer →
- * listeners; boot registration (retried with capped, jittered backoff, never fatal), live
+ * Composition and lifecycle: options → policy → the mode's backend (oxd, or the AS directly) →
+ * guard/cache/authorizer → listeners; boot registration (retried with capped, jittered backoff, never fatal), live
  * reloads, and draining shutdown. Exposes startProxy() for the CLI, tests and the sandbox.
  */
 import { createHash } from 'node:crypto';
@@ -8,12 +8,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import type { DestinationStream } from 'pino';
-import { OxdClient, OxdConfigFile } from '../oxd/index.js';
 import { errorCode, errorMessage } from '../errors.js';
 import { PolicyError, formatProblem, parsePolicy, readPolicyFile } from '../policy/index.js';
 import type { Policy } from '../policy/index.js';
 import { createAdminServer, type ReadinessReport } from './admin.js';
 import { Authorizer } from './authorize.js';
+import type { AuthzBackend, AuthzService } from './authz-backend.js';
 import { DecisionCache, SingleFlight } from './decision-cache.js';
 import type { EnforceContext } from './enforce.js';
 import { createForwarder } from './forward.js';
@@ -21,14 +21,12 @@ import { handleHttp, handleUpgrade, type HandlerDeps } from './handle-request.js
 import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ListenAddress, type ServeOptions, type ServeOptionsInput } from './options.js';
+import { backendFor, type BackendFactory } from './backends.js';
 import { DEFAULT_LANES, OxdCapacity, type OxdCapacityOptions } from './oxd-capacity.js';
 import { OxdGuard } from './oxd-guard.js';
-import { oxdProbe } from './oxd-probe.js';
 import { compileState, type PolicyState } from './policy-state.js';
-import { Registrar, recordFileFor } from './registrar.js';
 import { Serial, watchFile, type ReloadResult, type ReloadTrigger } from './reload.js';
 import { sendRejection } from './respond.js';
-import { RptLifetime } from './rpt-lifetime.js';
 
 /** oxd connections beyond the lanes' slots, for calls made for no request (boot, reload, probe). */
 const UNLANED_CONNECTIONS = 2;
@@ -82,11 +80,9 @@ export async function startProxy(input: StartProxyOptions): Promise<RunningProxy
   const metrics = new ProxyMetrics();
   const capacity = new OxdCapacity({ lanes: input.oxdLanes ?? DEFAULT_LANES, perClient: options.oxdPerClient, metrics });
   // Every lane slot gets a connection of its own (plus some for boot, reload and probe calls),
-  // so a call admitted by its lane never waits for the transport inside its oxd deadline.
-  const poolSize = capacity.concurrency + UNLANED_CONNECTIONS;
-  const client = await OxdClient.fromConfigFile(options.oxdConfig, { logger: logger.child({ component: 'oxd' }), poolSize });
-  const oxdConfig = (await OxdConfigFile.load(options.oxdConfig)).config;
-  return new ProxyRuntime({ options, input, logger, now, client, state: state0, oxdAddress: oxdAddress(oxdConfig), metrics, capacity }).start();
+  // so a call admitted by its lane never waits for the transport inside its deadline.
+  const backend = await backendFor(options, logger, now, capacity.concurrency + UNLANED_CONNECTIONS);
+  return new ProxyRuntime({ options, input, logger, now, state: state0, backend, metrics, capacity }).start();
 }
 
 /** What startProxy has built before the runtime composes the rest. */
@@ -95,9 +91,8 @@ interface RuntimeParts {
   readonly input: StartProxyOptions;
   readonly logger: Logger;
   readonly now: () => number;
-  readonly client: OxdClient;
   readonly state: PolicyState;
-  readonly oxdAddress: string;
+  readonly backend: BackendFactory;
   readonly metrics: ProxyMetrics;
   readonly capacity: OxdCapacity;
 }
@@ -106,12 +101,10 @@ class ProxyRuntime {
   readonly #options: ServeOptions;
   readonly #input: StartProxyOptions;
   readonly #logger: Logger;
-  readonly #client: OxdClient;
-  readonly #oxdAddress: string;
   readonly #metrics: ProxyMetrics;
   readonly #guard: OxdGuard;
+  readonly #backend: AuthzBackend;
   readonly #authorizer: Authorizer;
-  readonly #registrar: Registrar;
   readonly #serial = new Serial();
   readonly #repairs = new SingleFlight<undefined>();
   readonly #forwarder;
@@ -120,6 +113,8 @@ class ProxyRuntime {
   readonly #upgraded = new Set<Socket>();
   #state: PolicyState;
   #registered = false;
+  /** Why the boot registration has not succeeded yet (one line, for /readyz). */
+  #bootProblem: string | null = null;
   #closing = false;
   #inFlight = 0;
   #drained: (() => void) | null = null;
@@ -130,47 +125,33 @@ class ProxyRuntime {
   readonly #registeredPromise: Promise<void>;
 
   constructor(parts: RuntimeParts) {
-    const { options, input, logger, now, client, state, oxdAddress } = parts;
+    const { options, input, logger, now, state, backend } = parts;
     this.#metrics = parts.metrics;
     this.#options = options;
     this.#input = input;
     this.#logger = logger;
-    this.#client = client;
-    this.#oxdAddress = oxdAddress;
     this.#state = state;
     this.#metrics.policyGeneration.set(state.generation);
     this.#registeredPromise = new Promise((resolve) => {
       this.#markRegistered = resolve;
     });
     this.#guard = new OxdGuard({
-      timeoutMs: options.oxdTimeoutMs,
+      timeoutMs: backend.timeoutMs,
       now: () => performance.now(),
       metrics: this.#metrics,
-      probe: oxdProbe(client),
+      failures: backend.failures,
+      probe: () => this.#backend.probe(),
       capacity: parts.capacity,
       ...(input.breaker?.failureThreshold === undefined ? {} : { failureThreshold: input.breaker.failureThreshold }),
       ...(input.breaker?.probeIntervalMs === undefined ? {} : { probeIntervalMs: input.breaker.probeIntervalMs }),
       onStateChange: (from, to) => {
-        this.#logger.warn({ from, to }, 'oxd circuit breaker changed state');
+        this.#logger.warn({ from, to }, `${serviceName(backend.failures.service)} circuit breaker changed state`);
       },
     });
-    this.#registrar = new Registrar({
-      client,
-      guard: this.#guard,
-      recordFile: recordFileFor(options.oxdConfig),
-      onRecordError: (err) => {
-        this.#logger.warn({ err }, 'could not write the registration record; the next boot will register again');
-      },
-    });
+    this.#backend = backend.create(this.#guard);
     this.#authorizer = new Authorizer({
-      checkAccess: (rpt, path, method, caller) =>
-        this.#guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, (signal) => client.umaRsCheckAccess(rpt, path, method, { signal })),
+      backend: this.#backend,
       repairRegistration: () => this.#repair(this.#state.generation),
-      lifetime: new RptLifetime({
-        introspect: (rpt, caller) => this.#guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, (signal) => client.introspectRpt(rpt, { signal })),
-        max: options.cacheMax,
-        now,
-      }),
       cache: new DecisionCache({ max: options.cacheMax, now }),
       cacheTtlMs: options.cacheTtlSeconds * 1000,
       metrics: this.#metrics,
@@ -265,8 +246,9 @@ class ProxyRuntime {
   #readiness(): ReadinessReport {
     return {
       ready: this.#registered,
-      oxd: { reachable: this.#guard.reachable, breaker: this.#guard.state },
+      [this.#backend.service]: { reachable: this.#guard.reachable, breaker: this.#guard.state },
       policy: { generation: this.#state.generation, source: this.#state.policy.source, registered: this.#registered },
+      ...(this.#registered || this.#bootProblem === null ? {} : { problem: this.#bootProblem }),
     };
   }
 
@@ -275,23 +257,25 @@ class ProxyRuntime {
     if (this.#closing) return;
     this.#serial
       .run(async () => {
-        const result = await this.#registrar.ensure(this.#state.policy);
+        const result = await this.#backend.register(this.#state.policy);
         this.#registered = true;
+        this.#bootProblem = null;
         this.#markRegistered();
         this.#logger.info(
           {
             policy: this.#options.policyFile,
             resources: result === 'registered' ? this.#state.policy.registration.length : 'unchanged',
-            oxd: { protocol: this.#client.protocol, address: this.#oxdAddress, oxdId: this.#client.oxdId },
+            ...this.#backend.describe(),
           },
-          'policy registered with oxd; ready',
+          `policy registered with ${serviceName(this.#backend.service)}; ready`,
         );
       })
       .catch((err: unknown) => {
         // Jitter spreads the retries of many replicas that lost oxd at the same moment.
         const next = Math.min(BOOT_RETRY_MAX_MS, delayMs * 2);
         const wait = Math.round(delayMs / 2 + Math.random() * (delayMs / 2));
-        this.#logger.warn({ err: describe(err), retryInMs: wait }, 'cannot register the policy with oxd yet; protected paths answer 503 until then');
+        this.#bootProblem = describe(err);
+        this.#logger.warn({ err: this.#bootProblem, retryInMs: wait }, `cannot register the policy with ${serviceName(this.#backend.service)} yet; protected paths answer 503 until then`);
         this.#bootTimer = setTimeout(() => {
           this.#bootRegister(next);
         }, wait);
@@ -303,8 +287,8 @@ class ProxyRuntime {
       this.#serial.run(async () => {
         // A reload swapped the policy meanwhile: it registered the new set, nothing to repair.
         if (this.#state.generation !== generation) return undefined;
-        this.#logger.warn({ generation }, 'oxd does not know a registered resource (registration drift); registering again');
-        await this.#registrar.repair(this.#state.policy);
+        this.#logger.warn({ generation }, `${serviceName(this.#backend.service)} does not know a registered resource (registration drift); registering again`);
+        await this.#backend.repair(this.#state.policy);
         return undefined;
       }),
     ).promise;
@@ -334,7 +318,7 @@ class ProxyRuntime {
     let registration: 'registered' | 'unchanged' = 'unchanged';
     if (this.#registered && policy.registrationHash !== this.#state.policy.registrationHash) {
       try {
-        registration = await this.#registrar.ensure(policy);
+        registration = await this.#backend.register(policy);
       } catch (err) {
         this.#metrics.policyReloads.inc({ result: 'registration_failed' });
         this.#logger.error({ trigger, err: describe(err), retryInMs: RELOAD_RETRY_MS }, 'policy edit could not be registered with oxd; the previous policy stays in force');
@@ -378,7 +362,7 @@ class ProxyRuntime {
     this.#admin.close();
     this.#admin.closeAllConnections();
     this.#forwarder.close();
-    await this.#client.close();
+    await this.#backend.close();
     this.#logger.info({ inFlightCut: this.#inFlight }, 'stopped');
   }
 }
@@ -391,8 +375,8 @@ async function listen(server: Server, address: ListenAddress): Promise<string> {
   return `http://${host}:${bound.port}`;
 }
 
-function oxdAddress(config: { readonly protocol: string; readonly host: string; readonly port: number; readonly baseUrl: string | null }): string {
-  return config.protocol === 'socket' ? `${config.host}:${config.port}` : (config.baseUrl ?? config.host);
+function serviceName(service: AuthzService): string {
+  return service === 'oxd' ? 'oxd' : 'the authorization server';
 }
 
 function sha256(text: string): string {

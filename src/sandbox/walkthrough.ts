@@ -40,8 +40,75 @@ function jsonField(field: string): string {
   return `node -p 'JSON.parse(require("node:fs").readFileSync(0, "utf8")).${field}'`;
 }
 
+/** What only the oxd sandbox has: the dev oxd, its ini, the CLI that talks to it, its dev AS pages. */
+type OxdOnlyFields = 'oxdRestUrl' | 'oxdSocket' | 'cli' | 'iniPath' | 'opHost' | 'claimDemands';
+
+/** `umagate dev --authz uma2`: the proxy speaks UMA 2.0 to the dev AS itself, no oxd. */
+export interface DirectWalkthroughInput extends Omit<WalkthroughInput, OxdOnlyFields> {
+  readonly issuer: string;
+  readonly dialect: string;
+  readonly tokenEndpoint: string;
+  /** The dev client that plays the requesting party in step 2. */
+  readonly requestingParty: { readonly clientId: string; readonly clientSecret: string };
+  /** Where the dev clients were written. */
+  readonly clientFile: string;
+}
+
 export function renderWalkthrough(input: WalkthroughInput): string {
   const socket = input.oxdSocket === null ? '' : `, ${input.oxdSocket} (oxd 3.1.x socket)`;
+  const trade = [
+    '2. Trade the ticket for an RPT (requesting party token) at the dev oxd:',
+    '',
+    `    RESULT=$(${input.cli} oxd uma-rp-get-rpt --oxd-config ${shellQuote(input.iniPath)} --ticket "$TICKET") && echo "$RESULT"`,
+  ];
+  return render(
+    input,
+    [
+      `  dev oxd   ${input.oxdRestUrl} (oxd 4.x REST)${socket}`,
+      `  dev AS    ${input.opHost}   (op_host: sign-in, sign-out and claims-gathering pages)`,
+      `  oxd ini   ${input.iniPath}`,
+      ...input.claimDemands.map((d) => `  need_info ${d.scope} is granted once ${d.claim} is known (claims gathering)`),
+    ],
+    [
+      'The dev oxd is an in-memory stand-in for oxd and its UMA authorization server: it gives an',
+      'RPT for any ticket, signs anyone in as any dev user without a password, and forgets',
+      'everything when stopped. It is for trying things out only, NOT for production: in',
+      'production, run `umagate serve` with --oxd-config for your real oxd.',
+    ],
+    { asks: 'oxd', trade },
+    ['   Changing protected resources registers them again, which voids every RPT issued so far:', '   fetch a new one (steps 1 and 2).'],
+  );
+}
+
+export function renderDirectWalkthrough(input: DirectWalkthroughInput): string {
+  const { clientId, clientSecret } = input.requestingParty;
+  const trade = [
+    '2. Trade the ticket for an RPT (requesting party token) with the standard UMA grant, as any',
+    '   UMA client would (here as the dev client playing the requesting party):',
+    '',
+    `    RESULT=$(curl -s -u ${shellQuote(`${clientId}:${clientSecret}`)} -d grant_type=urn:ietf:params:oauth:grant-type:uma-ticket -d ticket="$TICKET" ${shellQuote(input.tokenEndpoint)}) && echo "$RESULT"`,
+  ];
+  return render(
+    input,
+    [`  dev AS    ${input.issuer} (UMA 2.0, ${input.dialect} dialect; direct mode, no oxd)`, `  clients   ${input.clientFile}`],
+    [
+      'The dev AS is an in-memory UMA 2.0 authorization server: it gives an RPT for any ticket and',
+      'forgets everything when stopped. It is for trying things out only, NOT for production: in',
+      'production, run `umagate serve --authz uma2 --issuer URL --client-id ID` against your AS.',
+    ],
+    { asks: 'the AS', trade },
+    ['   Changing a protected resource updates only that resource at the AS (same id), so RPTs for', '   the others stay valid; for a changed one, fetch a new RPT (steps 1 and 2).'],
+  );
+}
+
+interface Trade {
+  /** Who the proxy asks for tickets and decisions. */
+  readonly asks: string;
+  /** Step 2 up to (and including) the command that prints the JSON with `access_token`. */
+  readonly trade: readonly string[];
+}
+
+function render(input: Omit<WalkthroughInput, OxdOnlyFields>, service: readonly string[], disclaimer: readonly string[], trade: Trade, onEdit: readonly string[]): string {
   return [
     '',
     'umagate dev is running: a sandbox to try umagate out.',
@@ -49,24 +116,18 @@ export function renderWalkthrough(input: WalkthroughInput): string {
     `  proxy     ${input.proxyUrl}   (policy: ${input.policyFile})`,
     `  admin     ${input.adminUrl}   (/healthz, /readyz, /metrics)`,
     `  backend   ${input.backendUrl}   (demo echo backend: answers with what it received)`,
-    `  dev oxd   ${input.oxdRestUrl} (oxd 4.x REST)${socket}`,
-    `  dev AS    ${input.opHost}   (op_host: sign-in, sign-out and claims-gathering pages)`,
-    `  oxd ini   ${input.iniPath}`,
-    ...input.claimDemands.map((d) => `  need_info ${d.scope} is granted once ${d.claim} is known (claims gathering)`),
+    ...service,
     '',
-    'The dev oxd is an in-memory stand-in for oxd and its UMA authorization server: it gives an',
-    'RPT for any ticket, signs anyone in as any dev user without a password, and forgets',
-    'everything when stopped. It is for trying things out only, NOT for production: in',
-    'production, run `umagate serve` with --oxd-config for your real oxd.',
+    ...disclaimer,
     '',
-    ...steps(input),
-    ...liveEdit(input),
+    ...steps(input, trade),
+    ...liveEdit(input, onEdit),
     'Stop with Ctrl-C.',
     '',
   ].join('\n');
 }
 
-function steps(input: WalkthroughInput): string[] {
+function steps(input: Omit<WalkthroughInput, OxdOnlyFields>, trade: Trade): string[] {
   if (input.protectedPath === null) {
     return [`${WALKTHROUGH_HEADING}: none, since ${input.policyFile} protects no path for GET without a {regex}.`, ''];
   }
@@ -74,7 +135,7 @@ function steps(input: WalkthroughInput): string[] {
   const lines = [
     `${WALKTHROUGH_HEADING} (paste each command into a second terminal, in this directory):`,
     '',
-    `1. GET ${input.protectedPath} with no token: umagate asks oxd for a permission ticket and answers 401.`,
+    `1. GET ${input.protectedPath} with no token: umagate asks ${trade.asks} for a permission ticket and answers 401.`,
     '',
     `    curl -i ${target}`,
     '',
@@ -82,12 +143,10 @@ function steps(input: WalkthroughInput): string[] {
     '',
     `    TICKET=$(curl -s ${target} | ${jsonField('ticket')})`,
     '',
-    '2. Trade the ticket for an RPT (requesting party token) at the dev oxd:',
-    '',
-    `    RESULT=$(${input.cli} oxd uma-rp-get-rpt --oxd-config ${shellQuote(input.iniPath)} --ticket "$TICKET") && echo "$RESULT"`,
+    ...trade.trade,
     `    RPT=$(echo "$RESULT" | ${jsonField('access_token')})`,
     '',
-    '3. Present the RPT: umagate checks it with oxd and forwards the request; the backend answers 200.',
+    `3. Present the RPT: umagate checks it with ${trade.asks} and forwards the request; the backend answers 200.`,
     '',
     `    curl -i -H "Authorization: Bearer $RPT" ${target}`,
     '',
@@ -98,14 +157,9 @@ function steps(input: WalkthroughInput): string[] {
   return lines;
 }
 
-function liveEdit(input: WalkthroughInput): string[] {
+function liveEdit(input: Pick<WalkthroughInput, 'policyFile' | 'proxyUrl' | 'newPublicPath'>, onEdit: readonly string[]): string[] {
   const heading = `${LIVE_EDIT_HEADING}: umagate watches ${input.policyFile} and applies each saved edit.`;
-  const after = [
-    '   An invalid edit is refused (the problems are logged) and the previous policy stays in force.',
-    '   Changing protected resources registers them again, which voids every RPT issued so far:',
-    '   fetch a new one (steps 1 and 2).',
-    '',
-  ];
+  const after = ['   An invalid edit is refused (the problems are logged) and the previous policy stays in force.', ...onEdit, ''];
   if (input.newPublicPath === null) return [heading, ...after];
   return [
     heading,

@@ -4,8 +4,9 @@
  */
 import { errorMessage } from '../errors.js';
 import { loadCaBundle } from '../common/ca-bundle.js';
+import { isRecord } from '../common/json.js';
 import { ProtectionToken, type IssuedToken } from '../common/token-holder.js';
-import { badAnswer } from './answer.js';
+import { badAnswer, jsonBody } from './answer.js';
 import { clientAuth, type ClientAuth } from './client-auth.js';
 import { detectDialect, discoveryUrl, readDiscovery } from './discovery.js';
 import { UmaError } from './errors.js';
@@ -156,6 +157,23 @@ export class UmaClient {
       );
     }
     return introspectRpt({ http: this.#http, api: this.#api, auth: this.#auth, endpoint: new URL(endpoint), dialect: this.dialect }, rpt);
+  }
+
+  /**
+   * The AS's signing keys (the JWK Set at `jwks_uri`), to verify JWT RPTs locally. Read as JSON
+   * with a `keys` array; the keys themselves are left to the JOSE library that uses them.
+   */
+  async getJwks(): Promise<{ readonly keys: readonly Readonly<Record<string, unknown>>[] }> {
+    const endpoint = this.discovery.jwks_uri;
+    if (endpoint === undefined) {
+      throw new UmaError('discovery_invalid', `the discovery document at ${this.#discoveryUrl.href} names no jwks_uri: verify RPTs by introspection instead`, { endpoint: 'jwks' });
+    }
+    const answer = await this.#http.request({ endpoint: 'jwks', method: 'GET', url: new URL(endpoint) });
+    const body = jsonBody(answer);
+    if (answer.status === 200 && isRecord(body) && Array.isArray(body.keys) && body.keys.every(isRecord)) {
+      return { keys: body.keys };
+    }
+    throw badAnswer(answer, 'a JWK Set (keys)');
   }
 
   /** The uma-ticket grant, as a requesting party: an RPT, or need_info / request_submitted / request_denied. */

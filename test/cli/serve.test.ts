@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
+import { startDevAs } from '../../src/devas/index.js';
 import { CLI, callCli } from '../helpers/cli.js';
 import { startGatedBackend, type GatedBackend } from '../proxy/gated-backend.js';
 import { iniFor, LogCapture, POLICY } from '../proxy/harness.js';
@@ -34,6 +35,21 @@ const FLAGS: readonly { readonly flag: string; readonly env: string; readonly de
   { flag: '--oxd-timeout <seconds>', env: 'UMAGATE_OXD_TIMEOUT', default: '(default: "5"' },
   { flag: '--oxd-per-client <n>', env: 'UMAGATE_OXD_PER_CLIENT', default: '(default: "16"' },
   { flag: '--shutdown-grace <seconds>', env: 'UMAGATE_SHUTDOWN_GRACE', default: '(default: "10"' },
+  // Direct UMA 2.0 mode (README, "Direct UMA 2.0 mode").
+  { flag: '--authz <mode>', env: 'UMAGATE_AUTHZ', default: 'default: "oxd"' },
+  { flag: '--issuer <url>', env: 'UMAGATE_ISSUER', default: 'uma2:' },
+  { flag: '--uma-discovery <url>', env: 'UMAGATE_UMA_DISCOVERY', default: 'uma2:' },
+  { flag: '--client-id <id>', env: 'UMAGATE_CLIENT_ID', default: 'uma2:' },
+  { flag: '--client-secret-file <path>', env: 'UMAGATE_CLIENT_SECRET_FILE', default: 'env: UMAGATE_CLIENT_SECRET;' },
+  { flag: '--as-dialect <dialect>', env: 'UMAGATE_AS_DIALECT', default: 'default: "auto"' },
+  { flag: '--rpt-verify <mode>', env: 'UMAGATE_RPT_VERIFY', default: 'default: "introspect"' },
+  { flag: '--uma-state <file>', env: 'UMAGATE_UMA_STATE', default: '(default: ".umagate-state/uma-resources.json"' },
+  { flag: '--uma-realm <realm>', env: 'UMAGATE_UMA_REALM', default: '(default: "rs"' },
+  { flag: '--resource-name-prefix <prefix>', env: 'UMAGATE_RESOURCE_NAME_PREFIX', default: 'uma2:' },
+  { flag: '--ca-file <file>', env: 'UMAGATE_CA_FILE', default: 'uma2:' },
+  { flag: '--insecure-skip-tls-verify', env: 'UMAGATE_INSECURE_SKIP_TLS_VERIFY', default: 'off by default' },
+  { flag: '--as-timeout <seconds>', env: 'UMAGATE_AS_TIMEOUT', default: '(default: "5"' },
+  { flag: '--allow-http-as', env: 'UMAGATE_ALLOW_HTTP_AS', default: 'off by default' },
 ];
 
 /** The options section of commander's help, one entry per option with wrapped lines joined. */
@@ -190,5 +206,30 @@ describe('umagate protect', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^policies\.yaml: unchanged \(oxd already holds this set\); oxd id \S+\n$/);
     expect(oxd.count('uma_rs_protect')).toBe(1);
+  });
+
+  it('--authz uma2 reconciles with the AS itself and exits 0; a second run writes nothing', async () => {
+    const as = await startDevAs({ dialect: 'keycloak' });
+    onTestFinished(() => as.close());
+    const rs = as.createClient({ clientId: 'cli-rs', clientSecret: 'cli-rs-secret-0123' });
+    const dir = await mkdtemp(join(tmpdir(), 'umagate-protect-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'policies.yaml'), POLICY);
+    const args = ['protect', '--authz', 'uma2', '--issuer', as.issuer, '--client-id', rs.clientId];
+    const env = { UMAGATE_CLIENT_SECRET: rs.clientSecret };
+    const first = await callCli(args, { cwd: dir, env });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(`policies.yaml: reconciled 4 resource(s); AS ${as.issuer}\n`);
+    const second = await callCli(args, { cwd: dir, env });
+    expect(second.stdout).toBe(`policies.yaml: unchanged (the AS already holds this set); AS ${as.issuer}\n`);
+    expect(as.count('resource_registration', 'POST')).toBe(4);
+    expect(as.count('resource_registration', 'PUT')).toBe(0);
+  });
+
+  it('--authz uma2 refuses oxd flags and names every missing setting', async () => {
+    const result = await callCli(['protect', '--authz', 'uma2', '--oxd-config', 'umagate.cfg']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n').map((l) => l.split(':')[0])).toEqual(['--oxd-config', '--issuer', '--client-id', '--client-secret-file', '']);
   });
 });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseOxdConfig } from '../../src/oxd/config.js';
-import { DEFAULT_ADMIN_LISTEN } from '../../src/proxy/options.js';
+import { DEFAULT_ADMIN_LISTEN, resolveServeOptions } from '../../src/proxy/options.js';
 import { callCli } from '../helpers/cli.js';
 import { portOf, serveInterface, type ServeInterface } from './serve-help.js';
 
@@ -133,7 +133,7 @@ interface Deployment extends K8sObject {
       readonly metadata: { readonly labels: Readonly<Record<string, string>> };
       readonly spec: {
         readonly securityContext: { readonly runAsNonRoot?: boolean; readonly runAsUser?: number };
-        readonly initContainers: readonly Container[];
+        readonly initContainers?: readonly Container[];
         readonly containers: readonly Container[];
         readonly volumes: readonly Volume[];
       };
@@ -210,7 +210,7 @@ describe('examples/kubernetes', () => {
     expect(state.emptyDir).toBeDefined();
     expect(umagate().volumeMounts?.find((m) => m.name === state.name)?.readOnly).toBeUndefined();
 
-    const init = pod().initContainers.find((c) => c.command?.join(' ').includes(ini));
+    const init = (pod().initContainers ?? []).find((c) => c.command?.join(' ').includes(ini));
     expect(init, `an initContainer writing ${ini}`).toBeDefined();
     expect(volumeAt(init!, dirname(ini)).name).toBe(state.name);
     const seedMount = init!.volumeMounts?.find((m) => m.name !== state.name);
@@ -249,5 +249,94 @@ describe('examples/umagate.cfg', () => {
   it('is the file the compose example seeds the state volume from', async () => {
     const compose = await readFile(example('docker-compose.yml'), 'utf8');
     expect(compose).toContain('./umagate.cfg:/seed/umagate.cfg:ro');
+  });
+});
+
+// ---- direct UMA 2.0 mode ----
+
+describe('examples/docker-compose.uma2.yml (direct mode)', () => {
+  let services: Readonly<Record<string, ComposeService & { readonly secrets?: readonly string[] }>> = {};
+  let secrets: Readonly<Record<string, { readonly file: string }>> = {};
+  let env: Readonly<Record<string, string>> = {};
+  beforeAll(async () => {
+    const doc = parse(await readFile(example('docker-compose.uma2.yml'), 'utf8')) as { services: typeof services; secrets: typeof secrets };
+    services = doc.services;
+    secrets = doc.secrets;
+    env = services.umagate?.environment ?? {};
+  });
+
+  it('runs `umagate serve --authz uma2` configured only through variables serve accepts, and valid together', () => {
+    expect(services.umagate?.command).toEqual(['serve']);
+    for (const name of Object.keys(env)) expect(serve.envs, name).toContain(name);
+    expect(env.UMAGATE_AUTHZ).toBe('uma2');
+    expect(env.UMAGATE_OXD_CONFIG).toBeUndefined();
+    // The same settings through the resolver serve uses (the secret file's content aside).
+    const options = resolveServeOptions({
+      authz: env.UMAGATE_AUTHZ,
+      issuer: env.UMAGATE_ISSUER,
+      clientId: env.UMAGATE_CLIENT_ID,
+      clientSecret: 'stands-for-the-file',
+      umaState: env.UMAGATE_UMA_STATE,
+      allowHttpAs: env.UMAGATE_ALLOW_HTTP_AS,
+      upstream: env.UMAGATE_UPSTREAM,
+    });
+    expect(options.uma2?.discoveryUrl.href).toBe(`${env.UMAGATE_ISSUER ?? ''}/.well-known/uma2-configuration`);
+  });
+
+  it('takes the client secret from a compose secret file, never from a variable', () => {
+    expect(env.UMAGATE_CLIENT_SECRET).toBeUndefined();
+    const name = basename(env.UMAGATE_CLIENT_SECRET_FILE ?? '');
+    expect(env.UMAGATE_CLIENT_SECRET_FILE).toBe(`/run/secrets/${name}`);
+    expect(services.umagate?.secrets).toContain(name);
+    expect(secrets[name]?.file).toBeDefined();
+  });
+
+  it('keeps the UMA state file on a writable volume', () => {
+    const stateDir = dirname(env.UMAGATE_UMA_STATE ?? '');
+    const mount = (services.umagate?.volumes ?? []).find((v) => v.split(':')[1] === stateDir);
+    expect(mount).toBeDefined();
+    expect(mount).not.toMatch(/:ro$/);
+  });
+});
+
+describe('examples/kubernetes-direct (direct mode)', () => {
+  let objects: K8sObject[] = [];
+  beforeAll(async () => {
+    const kustomization = parse(await readFile(example('kubernetes-direct/kustomization.yaml'), 'utf8')) as { resources: string[] };
+    for (const file of kustomization.resources) {
+      objects.push(...parseAllDocuments(await readFile(example(`kubernetes-direct/${file}`), 'utf8')).map((d) => d.toJSON() as K8sObject));
+    }
+    objects = objects.filter((o) => typeof o.kind === 'string');
+  });
+  const pod = () => (objects.find((o) => o.kind === 'Deployment') as Deployment).spec.template.spec;
+  const umagate = (): Container => pod().containers.find((c) => c.name === 'umagate')!;
+  const flagValue = (flag: string): string => (umagate().args ?? []).find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1) ?? '';
+  const volumeAt = (dir: string): Volume | undefined => {
+    const mount = umagate().volumeMounts?.find((m) => m.mountPath === dir);
+    return pod().volumes.find((v) => v.name === mount?.name);
+  };
+
+  it('runs `umagate serve --authz uma2` with flags serve accepts, and no oxd flag', () => {
+    const args = umagate().args ?? [];
+    expect(args[0]).toBe('serve');
+    for (const arg of args.slice(1)) expect(serve.flags, arg).toContain(arg.split('=')[0]);
+    expect(flagValue('--authz')).toBe('uma2');
+    expect(args.some((a) => a.startsWith('--oxd-'))).toBe(false);
+    expect(pod().initContainers ?? []).toEqual([]);
+  });
+
+  it('reads the client secret from a mounted Secret file', () => {
+    const file = flagValue('--client-secret-file');
+    const volume = volumeAt(dirname(file));
+    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === volume?.secret?.secretName) as DataObject | undefined;
+    expect(secret?.stringData?.[basename(file)]).toBeDefined();
+    expect(umagate().env?.some((e) => e.name === 'UMAGATE_CLIENT_SECRET')).toBe(false);
+  });
+
+  it('keeps --uma-state in a writable emptyDir and reads --policy from its ConfigMap', async () => {
+    expect(volumeAt(dirname(flagValue('--uma-state')))?.emptyDir).toBeDefined();
+    const policy = flagValue('--policy');
+    const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volumeAt(dirname(policy))?.configMap?.name) as DataObject | undefined;
+    await validatePolicy(configMap?.data?.[basename(policy)] ?? '');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The Authorizer with a scripted check_access (no network): caching rules of ARCHITECTURE.md invariant 3,
+ * The Authorizer over the oxd backend with a scripted check_access (no network): caching rules of ARCHITECTURE.md invariant 3,
  * coalescing, denial without ticket, and drift repair.
  */
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { Authorizer } from '../../src/proxy/authorize.js';
 import { AuthorizationUnavailableError } from '../../src/proxy/errors.js';
 import { DecisionCache } from '../../src/proxy/decision-cache.js';
 import { ProxyMetrics } from '../../src/proxy/metrics.js';
+import { oxdCheck } from '../../src/proxy/oxd-backend.js';
 import { RptLifetime } from '../../src/proxy/rpt-lifetime.js';
 
 const GRANTED: CheckAccessResult = { access: 'granted' };
@@ -33,23 +34,25 @@ function setup(answer: () => Promise<CheckAccessResult>, opts: SetupOptions = {}
   let introspections = 0;
   const metrics = new ProxyMetrics();
   const authorizer = new Authorizer({
-    checkAccess: (rpt, path, method) => {
-      calls.push({ rpt, path, method });
-      return answer();
-    },
+    backend: oxdCheck({
+      checkAccess: (rpt, path, method) => {
+        calls.push({ rpt, path, method });
+        return answer();
+      },
+      lifetime: new RptLifetime({
+        introspect: () => {
+          introspections += 1;
+          if (opts.introspectFails === true) return Promise.reject(new OxdError('internal_error', 'introspection failed'));
+          return Promise.resolve({ active: opts.introspectActive ?? true, exp: opts.introspectExp ?? clock.now / 1000 + 3600 });
+        },
+        max: 100,
+        now: () => clock.now,
+      }),
+    }),
     repairRegistration: () => {
       repairs += 1;
       return opts.repairFails === true ? Promise.reject(new OxdError('internal_error', 'storage full')) : Promise.resolve();
     },
-    lifetime: new RptLifetime({
-      introspect: () => {
-        introspections += 1;
-        if (opts.introspectFails === true) return Promise.reject(new OxdError('internal_error', 'introspection failed'));
-        return Promise.resolve({ active: opts.introspectActive ?? true, exp: opts.introspectExp ?? clock.now / 1000 + 3600 });
-      },
-      max: 100,
-      now: () => clock.now,
-    }),
     cache: new DecisionCache({ max: 100, now: () => clock.now }),
     cacheTtlMs: opts.cacheTtlMs ?? 60_000,
     metrics,

@@ -11,6 +11,7 @@ import { Authorizer } from '../../src/proxy/authorize.js';
 import { DecisionCache } from '../../src/proxy/decision-cache.js';
 import { decide, type Decision, type EnforceInput } from '../../src/proxy/enforce.js';
 import { ProxyMetrics } from '../../src/proxy/metrics.js';
+import { oxdCheck } from '../../src/proxy/oxd-backend.js';
 import { compileState } from '../../src/proxy/policy-state.js';
 import { RptLifetime } from '../../src/proxy/rpt-lifetime.js';
 import type { RptReading } from '../../src/proxy/request-headers.js';
@@ -66,12 +67,14 @@ function setup(options: { answer?: Answer; policy?: string; registered?: boolean
   const answer = options.answer ?? ((): CheckAccessResult => GRANTED);
   const now = (): number => 1_000_000_000_000;
   const authorizer = new Authorizer({
-    checkAccess: (rpt, pattern, method) => {
-      asked.push({ rpt, pattern, method });
-      return Promise.resolve(answer(rpt, pattern));
-    },
+    backend: oxdCheck({
+      checkAccess: (rpt, pattern, method) => {
+        asked.push({ rpt, pattern, method });
+        return Promise.resolve(answer(rpt, pattern));
+      },
+      lifetime: new RptLifetime({ introspect: () => Promise.resolve({ active: true, exp: now() / 1000 + 3600 }), max: 10, now }),
+    }),
     repairRegistration: () => Promise.resolve(),
-    lifetime: new RptLifetime({ introspect: () => Promise.resolve({ active: true, exp: now() / 1000 + 3600 }), max: 10, now }),
     cache: new DecisionCache({ max: 10, now }),
     cacheTtlMs: 60_000,
     metrics: new ProxyMetrics(),

@@ -1,6 +1,7 @@
 /**
- * One end-to-end setup per test: the dev oxd (in the protocol asked for), the echo backend, a
- * policy file and an oxd ini in a temp dir, and the proxy itself — all real servers on port 0.
+ * One end-to-end setup per test, in either authorization mode: the dev oxd (in the protocol asked
+ * for) or the dev UMA 2.0 AS (direct mode, in the dialect asked for), the echo backend, a policy
+ * file (and the oxd ini) in a temp dir, and the proxy itself — all real servers on port 0.
  * Log lines are captured so tests can assert on them (and on what they must never contain).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,10 +12,15 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { OxdClient } from '../../src/oxd/index.js';
 import { startDevOxd, type DevOxd, type DevOxdOptions } from '../../src/devoxd/index.js';
+import { startDevAs, type DevAs, type DevAsClient, type DevAsDialect, type DevAsOptions } from '../../src/devas/index.js';
+import { UmaClient } from '../../src/uma/index.js';
 import { startProxy, type RunningProxy, type StartProxyOptions } from '../../src/proxy/index.js';
 import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.js';
 
 export type Protocol = 'socket' | 'rest' | 'https-extension';
+/** How the proxy reaches the AS: through oxd, or straight (direct UMA 2.0 mode). */
+export type Mode = 'oxd' | 'uma2';
+export const MODES: readonly Mode[] = ['oxd', 'uma2'];
 
 export const PHOTO_VIEW = 'http://photoz.example.com/dev/actions/view';
 export const PHOTO_ALL = 'http://photoz.example.com/dev/actions/all';
@@ -106,11 +112,30 @@ function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[
   return [yes, no];
 }
 
+/** What a test does to the authorization service, in whichever mode it runs. */
+export interface AuthzControl {
+  /** `as_uri` of the challenge: oxd's op_host, or the AS issuer. */
+  readonly asUri: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Tickets minted so far (oxd: check_access calls; direct: permission endpoint calls). */
+  ticketRequests(): number;
+  /** Makes the next decision calls fail: garbage, or slower than `ms`. */
+  fault(fault: { readonly kind: 'garbage' } | { readonly kind: 'delay'; readonly ms: number }): void;
+  /** Makes the service refuse to issue a ticket (oxd: denied without ticket; direct: 400 at the permission endpoint). */
+  refuseTickets(): void;
+}
+
 export interface Harness {
+  readonly mode: Mode;
   readonly dir: string;
   readonly policyFile: string;
   readonly iniFile: string;
+  /** The dev oxd (oxd mode only; throws in direct mode). */
   readonly oxd: DevOxd;
+  /** The dev UMA 2.0 AS (direct mode only; throws in oxd mode). */
+  readonly as: DevAs;
+  readonly authz: AuthzControl;
   readonly backend: EchoBackend;
   readonly proxy: RunningProxy;
   readonly logs: LogCapture;
@@ -126,13 +151,21 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  readonly mode?: Mode;
   readonly protocol?: Protocol;
+  /** Direct mode's AS dialect (default keycloak). */
+  readonly dialect?: DevAsDialect;
+  readonly as?: Omit<DevAsOptions, 'dialect'>;
+  /** Direct mode: the resource-server client's settings (default: allowed uma_protection). */
+  readonly rsClient?: { readonly umaProtection?: boolean };
+  /** Direct mode: called with the dev AS before the proxy boots (faults, switches). */
+  readonly prepareAs?: (as: DevAs) => void;
   readonly policy?: string;
   readonly oxd?: DevOxdOptions;
   readonly proxy?: Partial<StartProxyOptions>;
   /** Wait for the boot registration (default true). */
   readonly waitRegistered?: boolean;
-  /** Start with oxd stopped (boot-outage tests). */
+  /** Start with oxd (or the AS) stopped (boot-outage tests). */
   readonly oxdDown?: boolean;
 }
 
@@ -145,6 +178,10 @@ export function iniFor(oxd: DevOxd, protocol: Protocol): string {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  return (options.mode ?? 'oxd') === 'uma2' ? startUma2Harness(options) : startOxdHarness(options);
+}
+
+async function startOxdHarness(options: HarnessOptions): Promise<Harness> {
   const protocol = options.protocol ?? 'rest';
   const dir = await mkdtemp(join(tmpdir(), 'umagate-proxy-'));
   const oxd = await startDevOxd({ ...(protocol === 'https-extension' ? { httpsExtensionPort: 0 } : {}), ...options.oxd });
@@ -155,39 +192,38 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await writeFile(iniFile, iniFor(oxd, protocol));
   if (options.oxdDown === true) await oxd.stop();
   const logs = new LogCapture();
-  const proxy = await startProxy({
-    policy: policyFile,
-    oxdConfig: iniFile,
-    upstream: backend.url,
-    listen: '127.0.0.1:0',
-    adminListen: '127.0.0.1:0',
-    logLevel: 'debug',
-    logDestination: logs,
-    ...options.proxy,
-  });
+  const proxy = await startProxy({ ...proxyDefaults(policyFile, backend, logs), oxdConfig: iniFile, ...options.proxy });
   if (options.waitRegistered ?? true) await proxy.registered;
   let rpClient: OxdClient | null = null;
-  const harness: Harness = {
+  const authz: AuthzControl = {
+    asUri: oxd.opHost,
+    stop: () => oxd.stop(),
+    start: () => oxd.start(),
+    ticketRequests: () => oxd.count('uma_rs_check_access'),
+    fault: (fault) => {
+      oxd.faults.add({ command: 'uma_rs_check_access', fault });
+    },
+    refuseTickets: () => {
+      const data = protocol === 'rest' ? { access: 'denied' } : { access: 'denied', ticket: null, 'www-authenticate_header': null };
+      oxd.faults.add({ command: 'uma_rs_check_access', fault: { kind: 'answer', data } });
+    },
+  };
+  return assemble({
+    mode: 'oxd',
     dir,
     policyFile,
     iniFile,
     oxd,
+    as: null,
+    authz,
     backend,
     proxy,
     logs,
-    fetch: (path, init) => fetch(`${proxy.url}${path}`, init),
-    send: (target, init) => send(proxy.url, target, init),
     async rptFor(ticket) {
       rpClient ??= await OxdClient.fromConfigFile(iniFile);
       const result = await rpClient.umaRpGetRpt(ticket);
       if (!('access_token' in result)) throw new Error('need_info where an RPT was expected');
       return result.access_token;
-    },
-    async obtainRpt(method, path) {
-      const denied = await harness.fetch(path, { method });
-      const body = (await denied.json()) as { ticket?: string };
-      if (denied.status !== 401 || body.ticket === undefined) throw new Error(`expected 401 with a ticket, got ${denied.status}`);
-      return harness.rptFor(body.ticket);
     },
     async close() {
       await proxy.close();
@@ -196,6 +232,123 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await oxd.close();
       await rm(dir, { recursive: true, force: true });
     },
+  });
+}
+
+/** The resource-server client the proxy authenticates as in direct mode. */
+export const RS_CLIENT = { clientId: 'umagate-rs', clientSecret: 'rs-secret-0123456789' } as const;
+
+async function startUma2Harness(options: HarnessOptions): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'umagate-proxy-'));
+  const as = await startDevAs({ dialect: options.dialect ?? 'keycloak', ...options.as });
+  as.createClient({ ...RS_CLIENT, ...options.rsClient });
+  options.prepareAs?.(as);
+  const rp: DevAsClient = as.createClient({ clientId: 'requesting-party', clientSecret: 'rp-secret-0123456789' });
+  const backend = await startEchoBackend();
+  const policyFile = join(dir, 'policies.yaml');
+  await writeFile(policyFile, options.policy ?? POLICY);
+  if (options.oxdDown === true) await as.stop();
+  const logs = new LogCapture();
+  const proxy = await startProxy({
+    ...proxyDefaults(policyFile, backend, logs),
+    authz: 'uma2',
+    issuer: as.issuer,
+    clientId: RS_CLIENT.clientId,
+    clientSecret: RS_CLIENT.clientSecret,
+    umaState: join(dir, 'state', 'uma-resources.json'),
+    ...options.proxy,
+  });
+  if (options.waitRegistered ?? true) await proxy.registered;
+  let rpClient: UmaClient | null = null;
+  const authz: AuthzControl = {
+    asUri: as.issuer,
+    stop: () => as.stop(),
+    start: () => as.start(),
+    ticketRequests: () => as.count('permission'),
+    fault: (fault) => {
+      // A decision needs the permission endpoint (no RPT) or introspection (an RPT): fail both.
+      as.faults.add({ endpoint: 'permission', fault });
+      as.faults.add({ endpoint: 'introspection', fault });
+    },
+    refuseTickets: () => {
+      as.faults.add({ endpoint: 'permission', fault: { kind: 'answer', status: 400, body: { error: 'invalid_request', error_description: 'refused by the test' } } });
+    },
+  };
+  return assemble({
+    mode: 'uma2',
+    dir,
+    policyFile,
+    iniFile: join(dir, 'umagate.cfg'),
+    oxd: null,
+    as,
+    authz,
+    backend,
+    proxy,
+    logs,
+    async rptFor(ticket) {
+      rpClient ??= await UmaClient.discover({ issuer: as.issuer, clientId: rp.clientId, clientSecret: rp.clientSecret });
+      const result = await rpClient.getRpt({ ticket });
+      if (result.outcome !== 'granted') throw new Error(`${result.outcome} where an RPT was expected`);
+      return result.access_token;
+    },
+    async close() {
+      await proxy.close();
+      await rpClient?.close();
+      await backend.close();
+      await as.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+function proxyDefaults(policyFile: string, backend: EchoBackend, logs: LogCapture): StartProxyOptions {
+  return { policy: policyFile, upstream: backend.url, listen: '127.0.0.1:0', adminListen: '127.0.0.1:0', logLevel: 'debug', logDestination: logs };
+}
+
+interface HarnessParts {
+  readonly mode: Mode;
+  readonly dir: string;
+  readonly policyFile: string;
+  readonly iniFile: string;
+  readonly oxd: DevOxd | null;
+  readonly as: DevAs | null;
+  readonly authz: AuthzControl;
+  readonly backend: EchoBackend;
+  readonly proxy: RunningProxy;
+  readonly logs: LogCapture;
+  rptFor(ticket: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+function assemble(parts: HarnessParts): Harness {
+  const { proxy } = parts;
+  const harness: Harness = {
+    mode: parts.mode,
+    dir: parts.dir,
+    policyFile: parts.policyFile,
+    iniFile: parts.iniFile,
+    get oxd(): DevOxd {
+      if (parts.oxd === null) throw new Error('this harness runs in direct mode: it has no dev oxd');
+      return parts.oxd;
+    },
+    get as(): DevAs {
+      if (parts.as === null) throw new Error('this harness runs in oxd mode: it has no dev UMA 2.0 AS');
+      return parts.as;
+    },
+    authz: parts.authz,
+    backend: parts.backend,
+    proxy,
+    logs: parts.logs,
+    fetch: (path, init) => fetch(`${proxy.url}${path}`, init),
+    send: (target, init) => send(proxy.url, target, init),
+    rptFor: (ticket) => parts.rptFor(ticket),
+    async obtainRpt(method, path) {
+      const denied = await harness.fetch(path, { method });
+      const body = (await denied.json()) as { ticket?: string };
+      if (denied.status !== 401 || body.ticket === undefined) throw new Error(`expected 401 with a ticket, got ${denied.status}`);
+      return harness.rptFor(body.ticket);
+    },
+    close: () => parts.close(),
   };
   return harness;
 }

@@ -1,7 +1,10 @@
 /** Serve options: defaults, parsing, and every problem reported at once. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OptionsError } from '../../src/proxy/errors.js';
-import { isTrustedPeer, resolveServeOptions } from '../../src/proxy/options.js';
+import { isTrustedPeer, resolveServeOptions, type ServeOptionsInput } from '../../src/proxy/options.js';
 
 describe('resolveServeOptions', () => {
   it('applies the documented defaults', () => {
@@ -62,5 +65,85 @@ describe('resolveServeOptions', () => {
     expect(isTrustedPeer(o, '::1')).toBe(true);
     expect(isTrustedPeer(o, '11.0.0.1')).toBe(false);
     expect(isTrustedPeer(resolveServeOptions({ upstream: 'http://u' }), '127.0.0.1')).toBe(false);
+  });
+});
+
+describe('resolveServeOptions: --authz uma2 (direct mode)', () => {
+  const base = { upstream: 'http://127.0.0.1:3000', authz: 'uma2', clientId: 'umagate', clientSecret: 's3cret' } as const;
+
+  function problems(input: ServeOptionsInput): string[] {
+    try {
+      resolveServeOptions(input);
+    } catch (err) {
+      return (err as OptionsError).problems.map((p) => `${p.option}: ${p.message}`);
+    }
+    return [];
+  }
+
+  it('appends the well-known suffix to the issuer, keeping its path, and applies the defaults', () => {
+    const o = resolveServeOptions({ ...base, issuer: 'https://kc.example.org/realms/demo/' });
+    expect(o.authz).toBe('uma2');
+    expect(o.uma2).toMatchObject({
+      discoveryUrl: new URL('https://kc.example.org/realms/demo/.well-known/uma2-configuration'),
+      issuer: 'https://kc.example.org/realms/demo/',
+      dialect: 'auto',
+      rptVerify: 'introspect',
+      stateFile: '.umagate-state/uma-resources.json',
+      realm: 'rs',
+      resourceNamePrefix: '',
+      insecureSkipTlsVerify: false,
+      allowHttpAs: false,
+      timeoutMs: 5_000,
+    });
+  });
+
+  it('takes a full discovery URL as given', () => {
+    const o = resolveServeOptions({ ...base, umaDiscovery: 'https://jans.example.org/jans-auth/restv1/uma2-configuration' });
+    expect(o.uma2?.discoveryUrl.href).toBe('https://jans.example.org/jans-auth/restv1/uma2-configuration');
+    expect(o.uma2?.issuer).toBeNull();
+  });
+
+  it('oxd mode stays the default and refuses direct-mode flags instead of ignoring them', () => {
+    expect(resolveServeOptions({ upstream: 'http://u' }).authz).toBe('oxd');
+    expect(problems({ upstream: 'http://u', issuer: 'https://kc', asTimeout: 3 })).toEqual([
+      '--issuer: belongs to direct mode: add --authz uma2 (or UMAGATE_AUTHZ=uma2), or drop it',
+      '--as-timeout: belongs to direct mode: add --authz uma2 (or UMAGATE_AUTHZ=uma2), or drop it',
+    ]);
+  });
+
+  it('direct mode refuses oxd flags and reports every missing setting at once', () => {
+    expect(problems({ upstream: 'http://u', authz: 'uma2', oxdConfig: 'umagate.cfg', oxdTimeout: 2 }).map((p) => p.split(':')[0])).toEqual([
+      '--oxd-config',
+      '--oxd-timeout',
+      '--issuer',
+      '--client-id',
+      '--client-secret-file',
+    ]);
+  });
+
+  it.each([
+    { name: 'plain HTTP off loopback', input: { issuer: 'http://kc.example.org/realms/x' }, option: '--issuer' },
+    { name: 'both --issuer and --uma-discovery', input: { issuer: 'https://a', umaDiscovery: 'https://b' }, option: '--issuer' },
+    { name: 'an unknown dialect', input: { issuer: 'https://a', asDialect: 'okta' }, option: '--as-dialect' },
+    { name: 'an unknown RPT check', input: { issuer: 'https://a', rptVerify: 'trust' }, option: '--rpt-verify' },
+    { name: 'a realm that would break the quoted header', input: { issuer: 'https://a', umaRealm: 'r"s' }, option: '--uma-realm' },
+    { name: 'a zero deadline', input: { issuer: 'https://a', asTimeout: '0' }, option: '--as-timeout' },
+    { name: 'an unreadable secret file', input: { issuer: 'https://a', clientSecret: undefined, clientSecretFile: '/nonexistent/secret' }, option: '--client-secret-file' },
+    { name: 'a switch that is not a boolean', input: { issuer: 'https://a', insecureSkipTlsVerify: 'maybe' }, option: '--insecure-skip-tls-verify' },
+  ])('refuses $name', ({ input, option }) => {
+    expect(problems({ ...base, ...input }).map((p) => p.split(':')[0])).toEqual([option]);
+  });
+
+  it('accepts plain HTTP on loopback, and elsewhere only with --allow-http-as', () => {
+    expect(problems({ ...base, issuer: 'http://127.0.0.1:8180/realms/x' })).toEqual([]);
+    expect(problems({ ...base, issuer: 'http://kc.internal/realms/x', allowHttpAs: 'true' })).toEqual([]);
+  });
+
+  it('reads the secret from a file, without the trailing newline a mount or echo adds', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'umagate-secret-')), 'secret');
+    await writeFile(file, 'from-a-file\n');
+    const o = resolveServeOptions({ ...base, clientSecret: undefined, clientSecretFile: file, issuer: 'https://a' });
+    expect(o.uma2?.clientSecret).toBe('from-a-file');
+    expect(problems({ ...base, clientSecretFile: file, issuer: 'https://a' })).toEqual(['--client-secret-file: and UMAGATE_CLIENT_SECRET are alternatives: give one']);
   });
 });

@@ -1,10 +1,11 @@
 /**
- * The outcome table of ARCHITECTURE.md, row by row, through real servers: the dev oxd, the echo backend
- * and the proxy. Each row also asserts what the backend saw, because the property that matters
+ * The outcome table of ARCHITECTURE.md, row by row, through real servers in both authorization
+ * modes: the dev oxd or the dev UMA 2.0 AS (direct mode), the echo backend and the proxy. Each
+ * row also asserts what the backend saw, because the property that matters
  * most is that nothing reaches it without a grant or a public rule.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, startHarness, type Harness, type Protocol } from './harness.js';
+import { bearer, MODES, startHarness, type Harness, type HarnessOptions, type Mode, type Protocol } from './harness.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -42,9 +43,16 @@ const rows: readonly Row[] = [
   { name: 'protected ? pattern, no token → 401 uma_ticket', method: 'GET', path: '/albums/7', status: 401, code: 'uma_ticket', forwarded: false },
 ];
 
-describe('outcome table (ARCHITECTURE.md)', () => {
+describe.each<Mode>(MODES)('outcome table (ARCHITECTURE.md) in %s mode', (mode) => {
+  /** The harness of this mode; `timeout` shortens the deadline of a call to oxd or the AS. */
+  const start = (options: HarnessOptions & { timeout?: number } = {}): Promise<Harness> => {
+    const { timeout, ...rest } = options;
+    const deadline = timeout === undefined ? {} : mode === 'oxd' ? { oxdTimeout: timeout } : { asTimeout: timeout };
+    return startHarness({ ...rest, mode, proxy: { ...deadline, ...rest.proxy } });
+  };
+
   it.each(rows)('$name', async (row) => {
-    h = await startHarness(row.policy === undefined ? {} : { policy: row.policy });
+    h = await start(row.policy === undefined ? {} : { policy: row.policy });
     const res = await h.send(row.path, { method: row.method });
     expect(res.status).toBe(row.status);
     if (row.code !== null) {
@@ -56,19 +64,19 @@ describe('outcome table (ARCHITECTURE.md)', () => {
     expect(h.backend.seen.length).toBe(row.forwarded ? 1 : 0);
   });
 
-  it('401 carries oxd WWW-Authenticate verbatim and the ticket in the body', async () => {
-    h = await startHarness();
+  it('401 carries oxd WWW-Authenticate (in direct mode, the same bytes) and the ticket in the body', async () => {
+    h = await start();
     const res = await h.fetch('/photo');
     const body = (await res.json()) as { code: string; message: string; ticket: string };
     const header = res.headers.get('www-authenticate') ?? '';
-    expect(header).toBe(`UMA realm="rs",as_uri="${h.oxd.opHost}",error="insufficient_scope",ticket="${body.ticket}"`);
+    expect(header).toBe(`UMA realm="rs",as_uri="${h.authz.asUri}",error="insufficient_scope",ticket="${body.ticket}"`);
     expect(Object.keys(body).sort()).toEqual(['code', 'message', 'ticket']);
-    // The token-less request still asked oxd (with an empty rpt) to obtain that ticket.
-    expect(h.oxd.count('uma_rs_check_access')).toBe(1);
+    // The token-less request still asked oxd (with an empty rpt), or the AS, to obtain that ticket.
+    expect(h.authz.ticketRequests()).toBe(1);
   });
 
   it('granted → forwarded with the canonical path and the query as sent', async () => {
-    h = await startHarness();
+    h = await start();
     const rpt = await h.obtainRpt('GET', '/photo');
     const res = await h.fetch('/ph%6fto?x=%2F1&y', { headers: bearer(rpt) });
     expect(res.status).toBe(200);
@@ -76,7 +84,7 @@ describe('outcome table (ARCHITECTURE.md)', () => {
   });
 
   it('insufficient RPT → 401 with a fresh ticket (not a bare 403)', async () => {
-    h = await startHarness();
+    h = await start();
     const rpt = await h.obtainRpt('GET', '/photo');
     const res = await h.fetch('/admin', { headers: bearer(rpt) });
     expect(res.status).toBe(401);
@@ -84,9 +92,9 @@ describe('outcome table (ARCHITECTURE.md)', () => {
     expect(h.backend.seen).toHaveLength(0);
   });
 
-  it('oxd unreachable → 503 authorization_unavailable with Retry-After, never forwarded', async () => {
-    h = await startHarness();
-    await h.oxd.stop();
+  it('oxd (or the AS) unreachable → 503 authorization_unavailable with Retry-After, never forwarded', async () => {
+    h = await start();
+    await h.authz.stop();
     const res = await h.fetch('/photo', { headers: bearer('some-rpt') });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -97,24 +105,31 @@ describe('outcome table (ARCHITECTURE.md)', () => {
   it.each([
     { kind: 'garbage' as const, name: 'answering garbage' },
     { kind: 'delay' as const, name: 'timing out' },
-  ])('oxd $name → 503, never forwarded', async ({ kind }) => {
-    h = await startHarness({ proxy: { oxdTimeout: 0.3 } });
-    h.oxd.faults.add({ command: 'uma_rs_check_access', fault: kind === 'delay' ? { kind, ms: 1000 } : { kind } });
+  ])('oxd (or the AS) $name → 503, never forwarded', async ({ kind }) => {
+    h = await start({ timeout: 0.3 });
+    h.authz.fault(kind === 'delay' ? { kind, ms: 1000 } : { kind });
     const res = await h.fetch('/photo', { headers: bearer('some-rpt') });
     expect(res.status).toBe(503);
     expect(h.backend.seen).toHaveLength(0);
   });
 
-  // Response splitting (CWE-113): oxd's header is echoed verbatim, so one that is not a valid
-  // header value is garbage from oxd — 503 — and never reaches the client in any form.
+  // Response splitting (CWE-113): oxd's header is echoed verbatim, and in direct mode the AS's
+  // ticket is quoted into it, so a value that is not a valid header value (or, direct, not a
+  // quotable ticket) is garbage — 503 — and never reaches the client in any form.
   it.each([
-    ['CR LF', 'UMA realm="rs",ticket="t-1"\r\nSet-Cookie: session=attacker'],
-    ['a bare LF', 'UMA realm="rs",ticket="t-1"\nSet-Cookie: session=attacker'],
-    ['NUL', 'UMA realm="rs",ticket="t-1"\u0000'],
-    ['DEL', 'UMA realm="rs",ticket="t-1"\u007f'],
-  ])("oxd's WWW-Authenticate with %s → 503, never echoed, never forwarded", async (_name, header) => {
-    h = await startHarness();
-    h.oxd.faults.add({ command: 'uma_rs_check_access', fault: { kind: 'answer', data: { access: 'denied', ticket: 't-1', 'www-authenticate_header': header } } });
+    ['CR LF', '\r\nSet-Cookie: session=attacker'],
+    ['a bare LF', '\nSet-Cookie: session=attacker'],
+    ['NUL', '\u0000'],
+    ['DEL', '\u007f'],
+    ...(mode === 'uma2' ? [['a quote that would end the ticket parameter', '",as_uri="https://evil.example"']] : []),
+  ])("oxd's WWW-Authenticate (the AS's ticket) with %s → 503, never echoed, never forwarded", async (_name, payload) => {
+    h = await start();
+    if (mode === 'oxd') {
+      const header = `UMA realm="rs",ticket="t-1"${payload}`;
+      h.oxd.faults.add({ command: 'uma_rs_check_access', fault: { kind: 'answer', data: { access: 'denied', ticket: 't-1', 'www-authenticate_header': header } } });
+    } else {
+      h.as.faults.add({ endpoint: 'permission', fault: { kind: 'answer', status: 201, body: { ticket: `t-1${payload}` } } });
+    }
     const res = await h.send('/photo', { headers: bearer('some-rpt') });
     expect(res.status).toBe(503);
     expect(res.json().code).toBe('authorization_unavailable');
@@ -125,30 +140,35 @@ describe('outcome table (ARCHITECTURE.md)', () => {
   });
 
   it('two Authorization headers → 400 bad_request', async () => {
-    h = await startHarness();
+    h = await start();
     const res = await rawRequest(h.proxy.url, 'GET /photo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\nConnection: close\r\n\r\n');
     expect(res).toMatch(/^HTTP\/1\.1 400/);
     expect(res).toContain('"code":"bad_request"');
     expect(h.backend.seen).toHaveLength(0);
   });
 
-  it('a non-Bearer scheme counts as no RPT: oxd is asked with an empty rpt and a ticket comes back', async () => {
-    h = await startHarness();
+  it('a non-Bearer scheme counts as no RPT: oxd is asked with an empty rpt (the AS, nothing to introspect) and a ticket comes back', async () => {
+    h = await start();
     const res = await h.fetch('/photo', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
     expect(res.status).toBe(401);
-    const call = h.oxd.calls.find((c) => c.command === 'uma_rs_check_access');
-    expect(call?.params.rpt ?? '').toBe('');
+    if (mode === 'oxd') {
+      const call = h.oxd.calls.find((c) => c.command === 'uma_rs_check_access');
+      expect(call?.params.rpt ?? '').toBe('');
+    } else {
+      expect(h.as.count('introspection')).toBe(0);
+      expect(h.as.count('permission')).toBe(1);
+    }
   });
 
   it('upstream unreachable → 502 upstream_unreachable', async () => {
-    h = await startHarness({ proxy: { upstream: 'http://127.0.0.1:1' } });
+    h = await start({ proxy: { upstream: 'http://127.0.0.1:1' } });
     const res = await h.fetch('/health');
     expect(res.status).toBe(502);
     expect(((await res.json()) as { code: string }).code).toBe('upstream_unreachable');
   });
 
   it('upstream timing out → 504 upstream_timeout', async () => {
-    h = await startHarness({ proxy: { upstreamTimeout: 0.2 } });
+    h = await start({ proxy: { upstreamTimeout: 0.2 } });
     h.backend.setDelay(2000);
     const res = await h.fetch('/health');
     expect(res.status).toBe(504);
@@ -184,12 +204,17 @@ resources:
   });
 });
 
-describe.each<Protocol>(['socket', 'https-extension', 'rest'])('oxd denies without a ticket over %s', (protocol) => {
+describe.each<{ mode: Mode; protocol?: Protocol }>([
+  { mode: 'oxd', protocol: 'socket' },
+  { mode: 'oxd', protocol: 'https-extension' },
+  { mode: 'oxd', protocol: 'rest' },
+  { mode: 'uma2' },
+])('denied without a ticket ($mode $protocol)', ({ mode, protocol }) => {
   it('→ 403 uma_forbidden with the Warning header, no challenge, never forwarded', async () => {
-    h = await startHarness({ protocol });
-    // 3.x writes the absent ticket and header as nulls; 4.x leaves them out.
-    const data = protocol === 'rest' ? { access: 'denied' } : { access: 'denied', ticket: null, 'www-authenticate_header': null };
-    h.oxd.faults.add({ command: 'uma_rs_check_access', fault: { kind: 'answer', data } });
+    h = await startHarness({ mode, ...(protocol === undefined ? {} : { protocol }) });
+    // oxd 3.x writes the absent ticket and header as nulls, 4.x leaves them out; the AS refuses
+    // the permission request.
+    h.authz.refuseTickets();
     const res = await h.fetch('/photo', { headers: bearer('some-rpt') });
     expect(res.status).toBe(403);
     expect(res.headers.get('warning')).toBe('199 - "UMA Authorization Server Unreachable"');

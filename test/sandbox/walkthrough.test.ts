@@ -89,6 +89,39 @@ describe('umagate dev', () => {
     expect(statusOf(step(/^curl -i \S+\/health$/))).toBe(200);
   });
 
+  it('--authz uma2: the pasted commands trade the ticket with plain curl (the UMA grant), then get 200', { timeout: 90_000 }, async () => {
+    const dir = await sandboxDir();
+    const dev = spawnDev(['--authz', 'uma2', '--as-port', '0', '--port', '0', '--admin-port', '0'], dir);
+    onTestFinished(() => {
+      dev.kill();
+    });
+    const stdout = await dev.waitForStdout(END_OF_WALKTHROUGH, 45_000);
+    expect(stdout).toMatch(/NOT for production/);
+    expect(stdout).toMatch(/dev AS +http:\/\/127\.0\.0\.1:\d+\/realms\/umagate/);
+
+    const commands = walkthroughCommands(stdout);
+    const outputs = await pasteIntoShell(commands, dir);
+    const step = (pattern: RegExp): string => outputs[commands.findIndex((c) => pattern.test(c))] ?? '';
+
+    const denied = step(/^curl -i http\S+\/photo$/);
+    expect(statusOf(denied)).toBe(401);
+    expect(denied).toMatch(/^www-authenticate: UMA realm="rs",as_uri="http:\/\/127\.0\.0\.1:\d+\/realms\/umagate",error="insufficient_scope",ticket="[^"]+"/im);
+
+    // Standard UMA on the client side: curl and the uma-ticket grant, nothing of umagate's.
+    const trade = commands.find((c) => c.includes('grant_type=urn:ietf:params:oauth:grant-type:uma-ticket')) ?? '';
+    expect(trade).toMatch(/^RESULT=\$\(curl -s -u \S+ -d grant_type=urn:ietf:params:oauth:grant-type:uma-ticket -d ticket="\$TICKET" /);
+    expect(commands.some((c) => c.includes(' oxd '))).toBe(false);
+    const rpt = JSON.parse(step(/uma-ticket/)) as { access_token?: unknown };
+    expect(rpt.access_token).toEqual(expect.any(String));
+
+    const granted = step(/Authorization: Bearer \$RPT/);
+    expect(statusOf(granted)).toBe(200);
+    expect(bodyOf(granted)).toMatchObject({ backend: ECHO_BACKEND_NAME, method: 'GET', url: '/photo' } satisfies Partial<EchoReply>);
+    // The dev clients were written for the reader, owner-only.
+    const clients = JSON.parse(await readFile(join(dir, '.umagate-state', 'dev-as-clients.json'), 'utf8')) as { resourceServer?: { clientId?: string } };
+    expect(clients.resourceServer?.clientId).toBe('umagate-dev-rs');
+  });
+
   it('applies the live policy edit it suggests, and stops cleanly on SIGTERM', { timeout: 90_000 }, async () => {
     const dir = await sandboxDir();
     const dev = spawnDev(ALL_PORTS_FREE, dir);

@@ -10,7 +10,10 @@ import { LOG_LEVELS } from '../../proxy/options.js';
 import { cliInvocation } from '../../sandbox/cli-invocation.js';
 import { DEV_INI_PATH } from '../../sandbox/dev-ini.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/sandbox.js';
-import { renderWalkthrough } from '../../sandbox/walkthrough.js';
+import { renderDirectWalkthrough, renderWalkthrough } from '../../sandbox/walkthrough.js';
+import { DEV_AS_CLIENTS_PATH, startDirectSandbox, type DirectSandbox } from '../../sandbox/direct-sandbox.js';
+import type { DevAsDialect } from '../../devas/index.js';
+import { AUTHZ_MODES, type AuthzMode } from '../../proxy/uma2-options.js';
 import { errorMessage } from '../../errors.js';
 import { failureText } from '../failure.js';
 import { policyFlag } from '../shared-flags.js';
@@ -25,6 +28,10 @@ const DEV_DEFAULTS = {
   adminPort: 9090,
   oxdPort: 8553,
   oxdSocketPort: 8099,
+  // Beside Keycloak's usual 8080, as local Keycloak set-ups often run it.
+  asPort: 8180,
+  asDialect: 'keycloak',
+  authz: 'oxd',
   backendPort: 0,
   logLevel: 'info',
 } as const;
@@ -33,6 +40,9 @@ const DEV_DEFAULTS = {
 type DevFlags = Pick<SandboxOptions, 'host' | 'port' | 'adminPort' | 'oxdPort' | 'oxdSocketPort' | 'backendPort' | 'logLevel'> & {
   readonly policy: string;
   readonly demandClaim: readonly ClaimDemand[];
+  readonly authz: AuthzMode;
+  readonly asPort: number;
+  readonly asDialect: DevAsDialect;
 };
 
 /** Repeatable `--demand-claim SCOPE=CLAIM`. */
@@ -60,6 +70,9 @@ export function registerDevCommand(program: Command): void {
     .option('--oxd-port <port>', 'dev oxd REST port (oxd 4.x API)', parsePort, DEV_DEFAULTS.oxdPort)
     .option('--oxd-socket-port <port>', 'dev oxd socket port (oxd 3.1.x protocol)', parsePort, DEV_DEFAULTS.oxdSocketPort)
     .option('--backend-port <port>', 'demo echo backend port', parsePort, DEV_DEFAULTS.backendPort)
+    .addOption(new Option('--authz <mode>', 'oxd: the dev oxd; uma2: the dev UMA 2.0 AS, spoken to directly').choices(AUTHZ_MODES).env('UMAGATE_AUTHZ').default(DEV_DEFAULTS.authz))
+    .option('--as-port <port>', 'uma2: dev AS port', parsePort, DEV_DEFAULTS.asPort)
+    .addOption(new Option('--as-dialect <dialect>', 'uma2: which AS the dev AS behaves like').choices(['keycloak', 'janssen', 'strict']).default(DEV_DEFAULTS.asDialect))
     .addOption(policyFlag())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(DEV_DEFAULTS.logLevel))
     .option(
@@ -74,9 +87,13 @@ export function registerDevCommand(program: Command): void {
 }
 
 async function runDev(flags: DevFlags): Promise<void> {
+  if (flags.authz === 'uma2') {
+    await runDirectDev(flags);
+    return;
+  }
   let sandbox: Sandbox;
   try {
-    const { policy, demandClaim, ...settings } = flags;
+    const { policy, demandClaim, authz: _authz, asPort: _asPort, asDialect: _asDialect, ...settings } = flags;
     sandbox = await startSandbox({
       ...settings,
       claimDemands: demandClaim,
@@ -109,6 +126,45 @@ async function runDev(flags: DevFlags): Promise<void> {
   stopOnSignals(sandbox);
 }
 
+/** `umagate dev --authz uma2`: the dev UMA 2.0 AS instead of the dev oxd, and the plain-curl walkthrough. */
+async function runDirectDev(flags: DevFlags): Promise<void> {
+  let sandbox: DirectSandbox;
+  try {
+    sandbox = await startDirectSandbox({
+      host: flags.host,
+      port: flags.port,
+      adminPort: flags.adminPort,
+      asPort: flags.asPort,
+      dialect: flags.asDialect,
+      backendPort: flags.backendPort,
+      policyFile: flags.policy,
+      clientsPath: DEV_AS_CLIENTS_PATH,
+      logLevel: flags.logLevel,
+      logDestination: pino.destination({ fd: 2, sync: true }),
+    });
+  } catch (error) {
+    process.stderr.write(`${failureMessage(error)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const { proxy, as, backend, demo } = sandbox;
+  process.stdout.write(
+    renderDirectWalkthrough({
+      proxyUrl: reachableUrl(proxy.url),
+      adminUrl: reachableUrl(proxy.adminUrl),
+      backendUrl: backend.url,
+      issuer: as.issuer,
+      dialect: as.dialect,
+      tokenEndpoint: sandbox.tokenEndpoint,
+      requestingParty: sandbox.requestingParty,
+      clientFile: DEV_AS_CLIENTS_PATH,
+      policyFile: flags.policy,
+      ...demo,
+    }),
+  );
+  stopOnSignals(sandbox);
+}
+
 /**
  * What went wrong in words, never a stack trace (the details are in the log lines above it): the
  * sandbox is for trying umagate out, so even an unexpected failure is a sentence here.
@@ -122,7 +178,7 @@ function reachableUrl(url: string): string {
   return url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
 }
 
-function stopOnSignals(sandbox: Sandbox): void {
+function stopOnSignals(sandbox: Pick<Sandbox, 'close' | 'proxy'>): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {

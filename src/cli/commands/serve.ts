@@ -17,28 +17,12 @@ import {
   DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
   LOG_LEVELS,
 } from '../../proxy/options.js';
+import type { ServeOptionsInput } from '../../proxy/options.js';
 import { reportFailure } from '../failure.js';
-import { envOption, oxdConfigFlag, oxdTimeoutFlag, policyFlag } from '../shared-flags.js';
-
-interface ServeFlags {
-  readonly policy: string;
-  readonly oxdConfig: string;
-  readonly upstream?: string;
-  readonly listen: string;
-  readonly adminListen: string;
-  readonly passCredentials: string;
-  readonly cacheTtl: string;
-  readonly cacheMax: string;
-  readonly trustProxy?: string;
-  readonly logLevel: string;
-  readonly upstreamTimeout: string;
-  readonly oxdTimeout: string;
-  readonly oxdPerClient: string;
-  readonly shutdownGrace: string;
-}
+import { addAuthzOptions, envOption, givenOptions, oxdConfigFlag, oxdTimeoutFlag, policyFlag } from '../shared-flags.js';
 
 export function registerServeCommand(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description('run the UMA enforcement proxy in front of --upstream')
     .addOption(policyFlag('policy file (watched; SIGHUP reloads it)'))
@@ -54,13 +38,13 @@ export function registerServeCommand(program: Command): void {
     .addOption(envOption('--upstream-timeout <seconds>', 'how long the backend may take to answer (then 504)', 'UPSTREAM_TIMEOUT', String(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)))
     .addOption(oxdTimeoutFlag('deadline of one oxd call (then 503)'))
     .addOption(envOption('--oxd-per-client <n>', 'oxd-bound requests one client may have waiting, with and without a token each (then 429)', 'OXD_PER_CLIENT', String(DEFAULT_OXD_PER_CLIENT)))
-    .addOption(envOption('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
-    .action(async (flags: ServeFlags) => {
-      await serve(flags);
-    });
+    .addOption(envOption('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)));
+  addAuthzOptions(command).action(async (_flags: unknown, self: Command) => {
+    await serve(givenOptions(self));
+  });
 }
 
-async function serve(flags: ServeFlags): Promise<void> {
+async function serve(flags: ServeOptionsInput): Promise<void> {
   let proxy;
   try {
     proxy = await startProxy(flags);

@@ -7,18 +7,28 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { errorCode } from '../errors.js';
-import { OxdError } from './errors.js';
+import { UmagateError, errorCode, type UmagateErrorOptions } from '../errors.js';
+
+/** The file (or its directory) cannot be written; callers translate it into their own domain's error. */
+export class NotWritableError extends UmagateError<'not_writable'> {
+  override readonly name = 'NotWritableError';
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: UmagateErrorOptions) {
+    super('not_writable', message, options);
+    this.path = path;
+  }
+}
 
 const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EEXIST']);
 
-function notWritable(path: string, cause?: unknown): OxdError {
+function notWritable(path: string, cause?: unknown): NotWritableError {
   const reason = errorCode(cause);
-  return new OxdError('config_not_writable', `${path} is not writable${reason === undefined ? '' : ` (${reason})`}`, { cause });
+  return new NotWritableError(path, `${path} is not writable${reason === undefined ? '' : ` (${reason})`}`, { cause });
 }
 
 /**
- * Throws `config_not_writable` when the file is read-only. The file's write bits are honoured
+ * Throws NotWritableError when the file is read-only. The file's write bits are honoured
  * even for root (a config deliberately set read-only stays untouched), and the directory must
  * accept the temp file.
  */
@@ -45,7 +55,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     handle = await open(temp, 'wx', mode);
   } catch (err) {
     if (NOT_WRITABLE_CODES.has(errorCode(err) ?? '')) throw notWritable(path, err);
-    throw new OxdError('config_not_writable', `${path}: cannot create a temp file next to it`, { cause: err });
+    throw new NotWritableError(path, `${path}: cannot create a temp file next to it`, { cause: err });
   }
   try {
     await handle.writeFile(text, 'utf8');

@@ -1,0 +1,74 @@
+/**
+ * Which backend the options choose, built around the guard the runtime creates: oxd (reading
+ * the ini) or the AS itself (direct mode). The guard needs the backend's failure model and
+ * deadline first, the backend needs the guard: hence a factory.
+ */
+import { OxdClient, OxdConfigFile } from '../oxd/index.js';
+import type { AuthzBackend } from './authz-backend.js';
+import type { Logger } from './logger.js';
+import { createOxdBackend } from './oxd-backend.js';
+import { OXD_FAILURES, type FailureModel, type OxdGuard } from './oxd-guard.js';
+import type { ServeOptions } from './options.js';
+import { recordFileFor } from './registrar.js';
+import { AS_FAILURES, createUma2Backend } from './uma2/backend.js';
+
+export interface BackendFactory {
+  readonly failures: FailureModel;
+  /** Deadline of one guarded call. */
+  readonly timeoutMs: number;
+  create(guard: OxdGuard): AuthzBackend;
+}
+
+/** `oxdPoolSize`: connections the oxd client keeps (one per lane slot plus a few for boot and probes). */
+export async function backendFor(options: ServeOptions, logger: Logger, now: () => number, oxdPoolSize: number): Promise<BackendFactory> {
+  if (options.uma2 !== null) {
+    const settings = options.uma2;
+    warnInsecure(settings, logger);
+    return {
+      failures: AS_FAILURES,
+      timeoutMs: settings.timeoutMs,
+      create: (guard) =>
+        createUma2Backend({
+          settings,
+          guard,
+          cacheTtlMs: options.cacheTtlSeconds * 1000,
+          cacheMax: options.cacheMax,
+          now,
+          onStateError: (err) => {
+            logger.warn({ err, stateFile: settings.stateFile }, 'could not write the UMA state file; the next reconcile adopts the resources by name');
+          },
+          onWarning: (message) => {
+            logger.warn({ insecure: true }, message);
+          },
+        }),
+    };
+  }
+  const client = await OxdClient.fromConfigFile(options.oxdConfig, { logger: logger.child({ component: 'oxd' }), poolSize: oxdPoolSize });
+  const oxdConfig = (await OxdConfigFile.load(options.oxdConfig)).config;
+  return {
+    failures: OXD_FAILURES,
+    timeoutMs: options.oxdTimeoutMs,
+    create: (guard) =>
+      createOxdBackend({
+        client,
+        guard,
+        recordFile: recordFileFor(options.oxdConfig),
+        onRecordError: (err) => {
+          logger.warn({ err }, 'could not write the registration record; the next boot will register again');
+        },
+        now,
+        cacheMax: options.cacheMax,
+        address: oxdAddress(oxdConfig),
+      }),
+  };
+}
+
+/** Insecure switches are logged when on, at boot, whatever the AS later says. */
+function warnInsecure(settings: NonNullable<ServeOptions['uma2']>, logger: Logger): void {
+  if (settings.insecureSkipTlsVerify) logger.warn({ insecure: true }, '--insecure-skip-tls-verify is ON: the AS certificate is not verified; anyone on the path can impersonate it and collect the client secret');
+  if (settings.allowHttpAs && settings.discoveryUrl.protocol === 'http:') logger.warn({ insecure: true }, '--allow-http-as is ON: the client secret, PATs and RPTs travel to the AS in clear');
+}
+
+function oxdAddress(config: { readonly protocol: string; readonly host: string; readonly port: number; readonly baseUrl: string | null }): string {
+  return config.protocol === 'socket' ? `${config.host}:${config.port}` : (config.baseUrl ?? config.host);
+}

@@ -1,0 +1,87 @@
+/**
+ * What direct mode registers: one AS resource per (pattern, condition), named as oxd names them,
+ * so operators see the same resources in either mode. Pure: policy → descriptions.
+ */
+import { createHash } from 'node:crypto';
+import type { Policy } from '../../policy/index.js';
+import { canonicalJson } from '../../policy/index.js';
+import type { AsDialect, ResourceDescription } from '../../uma/index.js';
+
+/** The `type` of every resource umagate registers: with the name prefix, what marks it as ours. */
+export const UMAGATE_RESOURCE_TYPE = 'urn:umagate:resource';
+
+/**
+ * Janssen/Gluu resources expire (30 days by default) unless `exp` is sent. A fixed instant far
+ * ahead, not "now + N years", so that an unchanged policy describes an unchanged resource and a
+ * reboot writes nothing: 2100-01-01T00:00:00Z.
+ */
+export const JANSSEN_RESOURCE_EXP = 4_102_444_800;
+
+export interface DesiredResource {
+  /** (pattern, methods): unique within a policy, stable across edits of anything else. */
+  readonly key: string;
+  readonly pattern: string;
+  readonly methods: readonly string[];
+  readonly description: ResourceDescription & { readonly name: string; readonly type: string };
+  /** sha256 of the description: equal hash, nothing to write. */
+  readonly hash: string;
+  /** The scopes a permission must share one of: `scopes`, else the expression's `data`. */
+  readonly required: readonly string[];
+  /** What a ticket asks for: `ticketScopes`, else the required list. */
+  readonly ticketScopes: readonly string[];
+}
+
+/** The lookup key of a (pattern, method) pair a request matched. */
+export function bindingKey(pattern: string, method: string): string {
+  return JSON.stringify([pattern, method]);
+}
+
+/** oxd's resource name (`Key.getResourceName`): `[GET, POST] /photo`, methods in policy order. */
+export function resourceName(prefix: string, pattern: string, methods: readonly string[]): string {
+  return `${prefix}[${methods.join(', ')}] ${pattern}`;
+}
+
+export function desiredResources(policy: Policy, dialect: AsDialect, prefix: string): DesiredResource[] {
+  return policy.registration.flatMap((resource) =>
+    resource.conditions.map((condition) => {
+      const expression = condition.scope_expression;
+      const required = condition.scopes ?? expression?.data ?? [];
+      const ticketScopes = condition.ticketScopes ?? required;
+      const description = {
+        name: resourceName(prefix, resource.path, condition.httpMethods),
+        type: UMAGATE_RESOURCE_TYPE,
+        // Ticket scopes too: a conformant AS refuses a ticket for a scope the resource lacks.
+        resource_scopes: dedupe([...(condition.scopes ?? []), ...(expression?.data ?? []), ...(condition.ticketScopes ?? [])]),
+        ...(dialect === 'janssen' ? janssenExtensions(expression) : {}),
+      };
+      return {
+        key: JSON.stringify([resource.path, condition.httpMethods]),
+        pattern: resource.path,
+        methods: condition.httpMethods,
+        description,
+        hash: descriptionHash(description),
+        required,
+        ticketScopes,
+      };
+    }),
+  );
+}
+
+/**
+ * What decides whether the AS's copy needs a PUT: the fields umagate sets, scopes as a set (their
+ * order means nothing to an AS, which may return them in another). Used on read-back descriptions
+ * too, so a resource adopted from the AS compares like a recorded one.
+ */
+export function descriptionHash(description: ResourceDescription): string {
+  const { name, type, resource_scopes: scopes, scope_expression: expression, exp } = description;
+  const fields = { name, type, resource_scopes: [...new Set(scopes)].sort(), scope_expression: expression, exp };
+  return createHash('sha256').update(canonicalJson(fields)).digest('hex');
+}
+
+function janssenExtensions(expression: { readonly rule: unknown; readonly data: readonly string[] } | undefined): Pick<ResourceDescription, 'scope_expression' | 'exp'> {
+  return { ...(expression === undefined ? {} : { scope_expression: JSON.stringify(expression) }), exp: JANSSEN_RESOURCE_EXP };
+}
+
+function dedupe(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}

@@ -27,6 +27,12 @@ export const DEFAULT_OXD_TIMEOUT_SECONDS = 5;
  * requests with and without a token; the next one is answered 429 (oxd-capacity.ts).
  */
 export const DEFAULT_OXD_PER_CLIENT = 16;
+/**
+ * Client connections the traffic listener holds at once; the next one is closed as soon as it is
+ * accepted. Idle keep-alive sockets count too, so a client opening thousands of them cannot run
+ * the process out of file descriptors (keep it under `ulimit -n`, minus the backend's and oxd's).
+ */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
 /** How long SIGTERM waits for in-flight requests before cutting them. */
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
@@ -54,6 +60,7 @@ export interface ServeOptions {
   readonly upstreamTimeoutMs: number;
   readonly oxdTimeoutMs: number;
   readonly oxdPerClient: number;
+  readonly maxConnections: number;
   readonly shutdownGraceMs: number;
 }
 
@@ -72,6 +79,7 @@ export interface ServeOptionsInput {
   readonly upstreamTimeout?: string | number | undefined;
   readonly oxdTimeout?: string | number | undefined;
   readonly oxdPerClient?: string | number | undefined;
+  readonly maxConnections?: string | number | undefined;
   readonly shutdownGrace?: string | number | undefined;
 }
 
@@ -96,6 +104,7 @@ export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
   const upstreamTimeout = parseNumber('--upstream-timeout', input.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
   const oxdTimeout = parseNumber('--oxd-timeout', input.oxdTimeout ?? DEFAULT_OXD_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
   const oxdPerClient = parseNumber('--oxd-per-client', input.oxdPerClient ?? DEFAULT_OXD_PER_CLIENT, { min: 1, integer: true }, fail);
+  const maxConnections = parseNumber('--max-connections', input.maxConnections ?? DEFAULT_MAX_CONNECTIONS, { min: 1, integer: true }, fail);
   const shutdownGrace = parseNumber('--shutdown-grace', input.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, { min: 0, integer: false }, fail);
   const logLevel = input.logLevel ?? DEFAULT_LOG_LEVEL;
   if (!isLogLevel(logLevel)) fail('--log-level', `"${logLevel}" is not allowed: use one of ${LOG_LEVELS.join(', ')}`);
@@ -119,6 +128,7 @@ export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
     upstreamTimeoutMs: Math.round(upstreamTimeout * 1000),
     oxdTimeoutMs: Math.round(oxdTimeout * 1000),
     oxdPerClient,
+    maxConnections,
     shutdownGraceMs: Math.round(shutdownGrace * 1000),
   });
 }

@@ -245,6 +245,7 @@ class ProxyRuntime {
       throw err;
     }
     this.#logger.info({ listen: url, admin: adminUrl, upstream: this.#options.upstream.href, trustProxy: this.#options.trustProxy, passCredentials: this.#options.passCredentials }, 'listening');
+    this.#warnAbout(this.#state.policy);
     if (this.#input.watchPolicy ?? true) {
       this.#watcher = watchFile(
         this.#options.policyFile,
@@ -263,6 +264,11 @@ class ProxyRuntime {
       reload: () => this.reload('api'),
       close: () => this.close(),
     };
+  }
+
+  /** What `umagate validate` warns about, logged too: an operator may never run validate. */
+  #warnAbout(policy: Policy): void {
+    for (const warning of policy.warnings) this.#logger.warn({ warning: formatProblem(warning) }, 'policy warning');
   }
 
   #context(): EnforceContext {
@@ -354,6 +360,7 @@ class ProxyRuntime {
     this.#metrics.policyGeneration.set(this.#state.generation);
     this.#metrics.policyReloads.inc({ result: 'applied' });
     this.#logger.info({ trigger, generation: this.#state.generation, registration }, 'policy reloaded');
+    this.#warnAbout(policy);
     return { result: 'applied', generation: this.#state.generation, registration };
   }
 

@@ -27,6 +27,11 @@ import { POLICY, PROTECTED_PATH, iniText } from './proxy-rig.js';
 const GRANTING_PREFIX = 'soak-granted-';
 const CACHE_MAX = 10_000;
 const CONCURRENCY = 32;
+/**
+ * All the load comes from one address: the per-client oxd bound (default 16, then 429) would shed
+ * most of it. The soak is about memory and descriptors, so the bound is lifted above the load.
+ */
+const OXD_PER_CLIENT = CONCURRENCY * 2;
 const SAMPLE_EVERY_MS = 10_000;
 /** Growth from the first sample after warm-up to the last one that still counts as flat. */
 const FLAT_RSS_RATIO = 1.25;
@@ -63,7 +68,10 @@ async function main(): Promise<void> {
   const ini = join(dir, 'umagate.cfg');
   await writeFile(policy, POLICY);
   await writeFile(ini, iniText(oxd.restUrl ?? '', oxd.opHost));
-  const child = fork(fileURLToPath(new URL('soak-proxy.js', import.meta.url)), [policy, ini, backend.url, String(CACHE_MAX)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('soak-proxy.js', import.meta.url)), [policy, ini, backend.url, String(CACHE_MAX), String(OXD_PER_CLIENT)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: ['--expose-gc'],
+  });
   const pid = child.pid ?? -1;
   const [ready] = (await once(child, 'message')) as [{ url?: string }];
   const url = ready.url ?? '';

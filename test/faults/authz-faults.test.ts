@@ -15,8 +15,10 @@ const ROUNDS = 4;
 
 /** Closed already (nothing failed while it was away), or as soon as a probe succeeds. */
 async function breakerClosed(subject: FaultSubject): Promise<void> {
+  // Marked before asking, so a probe closing it in between is still seen.
+  const mark = subject.harness.logs.lines.length;
   const ready = (await (await fetch(`${subject.harness.proxy.adminUrl}/readyz`)).json()) as { oxd: { breaker: string } };
-  if (ready.oxd.breaker !== 'closed') await breakerMoved(subject.harness, 'closed', subject.harness.logs.lines.length);
+  if (ready.oxd.breaker !== 'closed') await breakerMoved(subject.harness, 'closed', mark);
 }
 
 /** A granted caller gets 200 again and the others their tickets: service has resumed. */

@@ -21,6 +21,7 @@ export interface AuthorizationServerOptions {
   readonly tokenLifetimeSeconds: number;
   readonly rptLifetimeSeconds: number;
   readonly jwtRpts: boolean;
+  readonly grantingRptPrefix?: string | undefined;
 }
 
 /** What a client registered about itself that the browser-facing endpoints check. */
@@ -336,6 +337,12 @@ export class AuthorizationServer {
   /** Adds a permission to an RPT, as an AS upgrading it would. */
   addPermission(rpt: Rpt, permission: Omit<Permission, 'expiresAtMs'>): void {
     rpt.permissions.push({ ...permission, expiresAtMs: rpt.expiresAtMs });
+  }
+
+  /** Whether `value` is granting by the load-test prefix (DevOxdOptions.grantingRptPrefix). */
+  grantsByPrefix(value: string | undefined): boolean {
+    const prefix = this.options.grantingRptPrefix;
+    return prefix !== undefined && prefix !== '' && value !== undefined && value.startsWith(prefix);
   }
 
   activeRpt(value: string): Rpt | undefined {

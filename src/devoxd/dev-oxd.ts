@@ -37,6 +37,7 @@ export async function startDevOxd(options: DevOxdOptions = {}): Promise<DevOxd> 
     tokenLifetimeSeconds: checkPositive('tokenLifetimeSeconds', options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
     rptLifetimeSeconds: checkPositive('rptLifetimeSeconds', options.rptLifetimeSeconds ?? DEFAULT_RPT_LIFETIME_SECONDS),
     jwtRpts: options.jwtRpts ?? false,
+    grantingRptPrefix: options.grantingRptPrefix,
   });
   for (const scope of options.claimsRequiredFor ?? []) as.demandClaim(scope, DEFAULT_DEMANDED_CLAIM);
   for (const { scope, claim } of options.claimDemands ?? []) as.demandClaim(scope, claim);

@@ -53,6 +53,13 @@ export interface DevOxdOptions {
   readonly rptLifetimeSeconds?: number;
   /** Lifetime of protection/client tokens in seconds (default 3600). */
   readonly tokenLifetimeSeconds?: number;
+  /**
+   * Dev and load-test only: every RPT starting with this prefix is granted for every resource and
+   * introspects as active for `rptLifetimeSeconds`, so a soak test can present a million distinct
+   * granted RPTs without a million grant flows. Unset (the default), only RPTs the dev oxd issued
+   * are granted.
+   */
+  readonly grantingRptPrefix?: string;
   /** Issue RPTs as JWT-shaped strings (header.payload.signature, payload with `exp`) instead of opaque ids. */
   readonly jwtRpts?: boolean;
   /**

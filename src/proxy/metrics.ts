@@ -40,6 +40,11 @@ export class ProxyMetrics {
     labelNames: ['lane', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly connectionsDropped = new Counter({
+    name: 'umagate_connections_dropped_total',
+    help: 'Client connections closed on accept because --max-connections were already open',
+    registers: [this.registry],
+  });
   readonly cacheLookups = new Counter({
     name: 'umagate_decision_cache_lookups_total',
     help: 'Decision cache lookups by result (hit or miss)',

@@ -28,6 +28,12 @@ export const DEFAULT_OXD_TIMEOUT_SECONDS = 5;
  * requests with and without a token; the next one is answered 429 (oxd-capacity.ts).
  */
 export const DEFAULT_OXD_PER_CLIENT = 16;
+/**
+ * Client connections the traffic listener holds at once; the next one is closed as soon as it is
+ * accepted. Idle keep-alive sockets count too, so a client opening thousands of them cannot run
+ * the process out of file descriptors (keep it under `ulimit -n`, minus the backend's and oxd's).
+ */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
 /** How long SIGTERM waits for in-flight requests before cutting them. */
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
@@ -59,6 +65,7 @@ export interface ServeOptions {
   readonly upstreamTimeoutMs: number;
   readonly oxdTimeoutMs: number;
   readonly oxdPerClient: number;
+  readonly maxConnections: number;
   readonly shutdownGraceMs: number;
 }
 
@@ -78,6 +85,7 @@ export interface ServeOptionsInput extends Uma2OptionsInput {
   readonly upstreamTimeout?: string | number | undefined;
   readonly oxdTimeout?: string | number | undefined;
   readonly oxdPerClient?: string | number | undefined;
+  readonly maxConnections?: string | number | undefined;
   readonly shutdownGrace?: string | number | undefined;
 }
 
@@ -88,6 +96,7 @@ export interface ServeOptionsInput extends Uma2OptionsInput {
 export interface TuningInput {
   readonly breaker?: { readonly failureThreshold?: number; readonly probeIntervalMs?: number };
   readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
 }
 
 /** The shortest deadline accepted, in seconds: anything shorter would round to 0 ms. */
@@ -112,6 +121,7 @@ export function resolveServeOptions(input: ServeOptionsInput & TuningInput): Ser
   const upstreamTimeout = parseNumber('--upstream-timeout', input.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
   const oxdTimeoutMs = parseOxdTimeoutMs(input.oxdTimeout, fail);
   const oxdPerClient = parseNumber('--oxd-per-client', input.oxdPerClient ?? DEFAULT_OXD_PER_CLIENT, { min: 1, integer: true }, fail);
+  const maxConnections = parseNumber('--max-connections', input.maxConnections ?? DEFAULT_MAX_CONNECTIONS, { min: 1, integer: true }, fail);
   const shutdownGrace = parseNumber('--shutdown-grace', input.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, { min: 0, integer: false }, fail);
   const logLevel = input.logLevel ?? DEFAULT_LOG_LEVEL;
   if (!isLogLevel(logLevel)) fail('--log-level', `"${logLevel}" is not allowed: use one of ${LOG_LEVELS.join(', ')}`);
@@ -138,6 +148,7 @@ export function resolveServeOptions(input: ServeOptionsInput & TuningInput): Ser
     upstreamTimeoutMs: Math.round(upstreamTimeout * 1000),
     oxdTimeoutMs,
     oxdPerClient,
+    maxConnections,
     shutdownGraceMs: Math.round(shutdownGrace * 1000),
   });
 }
@@ -157,6 +168,7 @@ function checkTuning(input: TuningInput, fail: Fail): void {
   positiveInteger('breaker.failureThreshold', input.breaker?.failureThreshold);
   positiveInteger('breaker.probeIntervalMs', input.breaker?.probeIntervalMs);
   positiveInteger('headersTimeoutMs', input.headersTimeoutMs);
+  positiveInteger('requestTimeoutMs', input.requestTimeoutMs);
 }
 
 /** The authorization mode and its own settings; the other mode's flags are problems, not silently ignored. */

@@ -40,8 +40,13 @@ const RELOAD_RETRY_MS = 5_000;
  * 30 s): slowloris clients that trickle header bytes are cut after at most ~22 s, not ~90 s.
  */
 export const HEADERS_TIMEOUT_MS = 20_000;
-/** The whole request, body included (Node's default, made explicit): slow uploads still fit. */
-const REQUEST_TIMEOUT_MS = 300_000;
+/**
+ * The whole request, body included (Node's default, made explicit): slow uploads still fit, and a
+ * client trickling a body is cut with 408 once it passes.
+ */
+export const REQUEST_TIMEOUT_MS = 300_000;
+/** An idle keep-alive connection is closed after this (Node's default, made explicit). */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 export interface StartProxyOptions extends ServeOptionsInput {
   /** Where JSON log lines go (default stdout). */
@@ -54,6 +59,8 @@ export interface StartProxyOptions extends ServeOptionsInput {
   readonly breaker?: { readonly failureThreshold?: number; readonly probeIntervalMs?: number };
   /** Request-head deadline (default HEADERS_TIMEOUT_MS; tests shorten it). */
   readonly headersTimeoutMs?: number;
+  /** Whole-request deadline (default REQUEST_TIMEOUT_MS; tests shorten it). */
+  readonly requestTimeoutMs?: number;
   /** oxd lanes for requests with and without a token (default DEFAULT_LANES). */
   readonly oxdLanes?: OxdCapacityOptions['lanes'];
 }
@@ -169,11 +176,13 @@ class ProxyRuntime {
       },
     };
     const headersTimeout = input.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+    const requestTimeout = Math.max(input.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, headersTimeout);
     const serverOptions = {
       headersTimeout,
-      requestTimeout: Math.max(REQUEST_TIMEOUT_MS, headersTimeout),
-      // How often Node looks for expired heads; its default (30 s) would triple a short deadline.
-      connectionsCheckingInterval: Math.min(2_000, headersTimeout),
+      requestTimeout,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      // How often Node looks for expired requests; its default (30 s) would triple a short deadline.
+      connectionsCheckingInterval: Math.min(2_000, headersTimeout, requestTimeout),
     };
     this.#server = createServer(serverOptions, (req, res) => {
       this.#inFlight += 1;
@@ -182,6 +191,10 @@ class ProxyRuntime {
         this.#logger.error({ err }, 'request handling failed');
         sendRejection(res, { code: 'internal_error' }, null);
       });
+    });
+    this.#server.maxConnections = options.maxConnections;
+    this.#server.on('drop', () => {
+      this.#metrics.connectionsDropped.inc();
     });
     this.#server.on('upgrade', (req, socket: Socket, head: Buffer) => {
       this.#upgraded.add(socket);

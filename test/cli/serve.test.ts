@@ -34,6 +34,7 @@ const FLAGS: readonly { readonly flag: string; readonly env: string; readonly de
   { flag: '--upstream-timeout <seconds>', env: 'UMAGATE_UPSTREAM_TIMEOUT', default: '(default: "30"' },
   { flag: '--oxd-timeout <seconds>', env: 'UMAGATE_OXD_TIMEOUT', default: '(default: "5"' },
   { flag: '--oxd-per-client <n>', env: 'UMAGATE_OXD_PER_CLIENT', default: '(default: "16"' },
+  { flag: '--max-connections <n>', env: 'UMAGATE_MAX_CONNECTIONS', default: '(default: "4096"' },
   { flag: '--shutdown-grace <seconds>', env: 'UMAGATE_SHUTDOWN_GRACE', default: '(default: "10"' },
   // Direct UMA 2.0 mode (README, "Direct UMA 2.0 mode").
   { flag: '--authz <mode>', env: 'UMAGATE_AUTHZ', default: 'default: "oxd"' },

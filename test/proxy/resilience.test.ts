@@ -1,9 +1,11 @@
 /**
- * oxd outages and drift: fail closed while oxd is gone, recover by itself when it returns,
- * re-register after oxd lost its storage, and boot without crash-looping while oxd is down.
+ * oxd outages and drift, per oxd protocol: the half-open probe, re-registration after oxd lost
+ * its storage, the boot registration's edge cases. Outages under traffic, per authorization mode,
+ * are in test/faults/authz-faults.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, startHarness, type Harness, type LogLine, type Protocol } from './harness.js';
+import { breakerMoved } from './breaker.js';
+import { bearer, startHarness, type Harness, type Protocol } from './harness.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -11,40 +13,9 @@ afterEach(async () => {
   h = null;
 });
 
-/** The breaker's own report that it moved to `to`, from log line `from` on. */
-function breakerMoved(harness: Harness, to: string, from: number): Promise<LogLine> {
-  return harness.logs.waitFor(`"oxd circuit breaker changed state" to ${to}`, (l) => l.msg === 'oxd circuit breaker changed state' && l.to === to, from);
-}
-
 async function readiness(harness: Harness): Promise<{ oxd: { reachable: boolean; breaker: string } }> {
   return (await (await fetch(`${harness.proxy.adminUrl}/readyz`)).json()) as { oxd: { reachable: boolean; breaker: string } };
 }
-
-describe('oxd outage mid-traffic', () => {
-  it('answers 503 (nothing forwarded without a grant), keeps serving cached grants, and recovers by itself', async () => {
-    h = await startHarness({ proxy: { breaker: { failureThreshold: 2, probeIntervalMs: 500 } } });
-    const rpt = await h.obtainRpt('GET', '/photo');
-    expect((await h.fetch('/photo', { headers: bearer(rpt) })).status).toBe(200); // cached now
-    await h.oxd.stop();
-    const forwardedBefore = h.backend.seen.length;
-    const statuses: number[] = [];
-    for (let i = 0; i < 5; i += 1) statuses.push((await h.fetch('/albums/1', { headers: bearer(rpt) })).status);
-    expect(statuses.every((s) => s === 503)).toBe(true);
-    expect(h.backend.seen.length).toBe(forwardedBefore);
-    // The grant cached before the outage keeps serving until its TTL ends.
-    expect((await h.fetch('/photo', { headers: bearer(rpt) })).status).toBe(200);
-    const ready = await fetch(`${h.proxy.adminUrl}/readyz`);
-    expect(ready.status).toBe(200); // an oxd outage does not flip readiness
-    expect(((await ready.json()) as { oxd: { reachable: boolean } }).oxd.reachable).toBe(false);
-    const mark = h.logs.lines.length;
-    await h.oxd.start();
-    // No client traffic needed: the background probe finds oxd back and closes the breaker.
-    await breakerMoved(h, 'closed', mark);
-    const res = await h.fetch('/albums/1', { headers: bearer(rpt) });
-    expect(res.status).toBe(401); // oxd answers again: a ticket for the album the RPT lacks
-    expect(h.backend.seen.every((s) => s.url !== '/albums/1')).toBe(true);
-  });
-});
 
 describe.each<Protocol>(['socket', 'https-extension', 'rest'])('half-open probe during an outage over %s (ARCHITECTURE.md, Outage)', (protocol) => {
   it('closes the breaker by itself once oxd is back, with no client traffic', async () => {
@@ -80,24 +51,6 @@ describe.each<Protocol>(['socket', 'https-extension', 'rest'])('registration dri
     expect(h.oxd.count('uma_rs_protect')).toBeGreaterThan(protects);
     expect(h.logs.lines.filter((l) => typeof l.msg === 'string' && l.msg.includes('registration drift'))).toHaveLength(1);
     expect(h.backend.seen).toHaveLength(0);
-  });
-});
-
-describe('boot while oxd is down', () => {
-  it('answers 503 and /readyz 503, then becomes ready by itself when oxd starts', async () => {
-    h = await startHarness({ oxdDown: true, waitRegistered: false });
-    const harness = h;
-    const res = await h.fetch('/photo');
-    expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).not.toBeNull();
-    // Public paths need no oxd and still work.
-    expect((await h.fetch('/health')).status).toBe(200);
-    expect((await fetch(`${h.proxy.adminUrl}/readyz`)).status).toBe(503);
-    await h.oxd.start();
-    await h.proxy.registered;
-    expect((await fetch(`${harness.proxy.adminUrl}/readyz`)).status).toBe(200);
-    expect((await h.fetch('/photo')).status).toBe(401);
-    expect(h.backend.seen.map((s) => s.url)).toEqual(['/health']);
   });
 });
 

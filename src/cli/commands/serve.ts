@@ -11,6 +11,7 @@ import {
   DEFAULT_CACHE_TTL_SECONDS,
   DEFAULT_LISTEN,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_OXD_PER_CLIENT,
   DEFAULT_PASS_CREDENTIALS,
   DEFAULT_SHUTDOWN_GRACE_SECONDS,
@@ -38,6 +39,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(envOption('--upstream-timeout <seconds>', 'how long the backend may take to answer (then 504)', 'UPSTREAM_TIMEOUT', String(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)))
     .addOption(oxdTimeoutFlag('deadline of one oxd call (then 503)'))
     .addOption(envOption('--oxd-per-client <n>', 'oxd-bound requests one client may have waiting, with and without a token each (then 429)', 'OXD_PER_CLIENT', String(DEFAULT_OXD_PER_CLIENT)))
+    .addOption(envOption('--max-connections <n>', 'client connections held at once, idle keep-alive ones included (more are closed on accept)', 'MAX_CONNECTIONS', String(DEFAULT_MAX_CONNECTIONS)))
     .addOption(envOption('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)));
   addAuthzOptions(command).action(async (_flags: unknown, self: Command) => {
     await serve(givenOptions(self));

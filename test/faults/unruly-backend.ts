@@ -1,0 +1,51 @@
+/**
+ * A backend whose behaviour the test switches: answer normally, accept and never answer, or send
+ * a head promising a body and reset the connection half-way through it. It counts what reached it.
+ * (A refusing backend is a port nothing listens on: `closedPort()`.)
+ */
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { closeServer, listenOn } from '../helpers/listen.js';
+
+export type Behaviour = 'answer' | 'hang' | 'reset_mid_body';
+
+export interface UnrulyBackend {
+  readonly url: string;
+  /** Request targets received, in order. */
+  readonly seen: readonly string[];
+  behave(behaviour: Behaviour): void;
+  close(): Promise<void>;
+}
+
+export async function startUnrulyBackend(): Promise<UnrulyBackend> {
+  const seen: string[] = [];
+  let behaviour: Behaviour = 'answer';
+  const server: Server = createServer((req, res) => {
+    seen.push(req.url ?? '');
+    req.resume();
+    if (behaviour === 'hang') return;
+    if (behaviour === 'reset_mid_body') {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('x'.repeat(100), () => res.socket?.resetAndDestroy());
+      return;
+    }
+    res.end('ok');
+  });
+  const port = await listenOn(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    behave: (next) => {
+      behaviour = next;
+    },
+    close: () => closeServer(server),
+  };
+}
+
+/** A loopback port that was free a moment ago and has no listener: connecting to it is refused. */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  const port = await listenOn(server);
+  await closeServer(server);
+  return port;
+}

@@ -5,7 +5,7 @@
  * re-registration when the backend reports registration drift.
  */
 import { errorMessage } from '../errors.js';
-import type { AuthzAnswer, AuthzBackend, AuthzQuery } from './authz-backend.js';
+import { serviceName, type AuthzAnswer, type AuthzBackend, type AuthzQuery } from './authz-backend.js';
 import { SingleFlight, decisionKey, hashToken, type DecisionCache } from './decision-cache.js';
 import { AuthorizationUnavailableError, OxdCapacityError } from './errors.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -110,12 +110,12 @@ export class Authorizer {
     try {
       await this.#deps.repairRegistration();
     } catch (err) {
-      throw new AuthorizationUnavailableError('registration_drift', 'the authorization server lost the registration and re-registering failed', { cause: err });
+      throw new AuthorizationUnavailableError('registration_drift', `${serviceName(this.#deps.backend.service)} lost the registration and re-registering failed`, { cause: err });
     }
     this.clear();
     const second = await ask();
     if (second.kind === 'drift') {
-      throw new AuthorizationUnavailableError('registration_drift', `the authorization server still does not know ${query.method} ${query.pattern} after re-registering`, { cause: second.cause });
+      throw new AuthorizationUnavailableError('registration_drift', `${serviceName(this.#deps.backend.service)} still does not know ${query.method} ${query.pattern} after re-registering`, { cause: second.cause });
     }
     return second;
   }
@@ -123,7 +123,7 @@ export class Authorizer {
   #asUnavailable(err: unknown): AuthorizationUnavailableError {
     if (err instanceof AuthorizationUnavailableError) return err;
     // Any other answer we cannot act on (e.g. oxd's internal_error) fails closed as well.
-    return new AuthorizationUnavailableError(`${this.#deps.backend.service}_error`, `the authorization service could not decide: ${errorMessage(err)}`, { cause: err });
+    return new AuthorizationUnavailableError(`${this.#deps.backend.service}_error`, `${serviceName(this.#deps.backend.service)} could not decide: ${errorMessage(err)}`, { cause: err });
   }
 }
 

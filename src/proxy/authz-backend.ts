@@ -40,6 +40,11 @@ export type RegistrationResult = 'registered' | 'unchanged';
 /** Which service stands behind the guard, for readiness reports, metrics and log messages. */
 export type AuthzService = 'oxd' | 'as';
 
+/** How logs and error messages name the service that decides. */
+export function serviceName(service: AuthzService): string {
+  return service === 'oxd' ? 'oxd' : 'the authorization server';
+}
+
 export interface AuthzBackend {
   readonly service: AuthzService;
   /** One decision. Never cached here beyond per-token facts (RPT lifetime, introspection). */

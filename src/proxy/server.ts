@@ -13,7 +13,7 @@ import { PolicyError, formatProblem, parsePolicy, readPolicyFile } from '../poli
 import type { Policy } from '../policy/index.js';
 import { createAdminServer, type ReadinessReport } from './admin.js';
 import { Authorizer } from './authorize.js';
-import type { AuthzBackend, AuthzService } from './authz-backend.js';
+import { serviceName, type AuthzBackend } from './authz-backend.js';
 import { DecisionCache, SingleFlight } from './decision-cache.js';
 import type { EnforceContext } from './enforce.js';
 import { createForwarder } from './forward.js';
@@ -386,10 +386,6 @@ async function listen(server: Server, address: ListenAddress): Promise<string> {
   const bound = server.address() as AddressInfo;
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   return `http://${host}:${bound.port}`;
-}
-
-function serviceName(service: AuthzService): string {
-  return service === 'oxd' ? 'oxd' : 'the authorization server';
 }
 
 function sha256(text: string): string {

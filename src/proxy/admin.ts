@@ -4,17 +4,25 @@
  * pull every replica out of its load balancer) and /metrics (Prometheus).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { BreakerState, ProxyMetrics } from './metrics.js';
+import type { BreakerState } from './metrics.js';
 import { sendJson, sendRejection } from './respond.js';
 
 export interface ReadinessReport {
   readonly ready: boolean;
   readonly oxd: { readonly reachable: boolean; readonly breaker: BreakerState };
   readonly policy: { readonly generation: number; readonly source: string; readonly registered: boolean };
+  /** With --workers above 1: how many traffic workers run, and how many serve the policy in force. */
+  readonly workers?: { readonly expected: number; readonly ready: number };
+}
+
+/** The Prometheus exposition: one registry's, or the sum over cluster workers. */
+export interface MetricsSource {
+  readonly contentType: string;
+  text(): Promise<string>;
 }
 
 export interface AdminDeps {
-  readonly metrics: ProxyMetrics;
+  readonly metrics: MetricsSource;
   readonly readiness: () => ReadinessReport;
 }
 
@@ -42,8 +50,8 @@ async function handle(deps: AdminDeps, req: IncomingMessage, res: ServerResponse
       return;
     }
     case '/metrics': {
-      const text = await deps.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' });
+      const text = await deps.metrics.text();
+      res.writeHead(200, { 'content-type': deps.metrics.contentType, 'cache-control': 'no-store' });
       res.end(text);
       return;
     }

@@ -27,6 +27,8 @@ export interface HandlerDeps {
 /** What the decision log line says about one request. */
 interface LogFields {
   requestId: string;
+  /** Policy generation the request was judged under (null when it was refused before). */
+  generation: number | null;
   method: string;
   path: string | null;
   pattern: string | null;
@@ -101,8 +103,9 @@ export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, soc
 /** The decision for a request, and the log fields it starts (timed: oxd's share of the work). */
 async function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): Promise<{ decision: Decision; fields: LogFields }> {
   const started = performance.now();
-  const decision = await decide(deps.context(), { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
-  return { decision, fields: baseFields(decision, requestId, method, performance.now() - started) };
+  const context = deps.context();
+  const decision = await decide(context, { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
+  return { decision, fields: baseFields(decision, requestId, context.state.generation, method, performance.now() - started) };
 }
 
 function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, upgrade: boolean): void {
@@ -128,13 +131,14 @@ function rejectHttp(
 }
 
 function emptyFields(requestId: string, method: string): LogFields {
-  return { requestId, method, path: null, pattern: null, outcome: '', status: 0, cacheHit: false, oxdMs: 0, upstreamMs: null, detail: null };
+  return { requestId, generation: null, method, path: null, pattern: null, outcome: '', status: 0, cacheHit: false, oxdMs: 0, upstreamMs: null, detail: null };
 }
 
-function baseFields(decision: Decision, requestId: string, method: string, decideMs: number): LogFields {
+function baseFields(decision: Decision, requestId: string, generation: number, method: string, decideMs: number): LogFields {
   const askedOxd = decision.kind === 'forward' ? decision.reason === 'granted' && !decision.cacheHit : consultsOxd(decision.rejection);
   return {
     requestId,
+    generation,
     method,
     path: decision.path,
     pattern: decision.pattern,

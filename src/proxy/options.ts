@@ -4,6 +4,7 @@
  * commander); programmatic callers may hand in numbers and arrays.
  */
 import { BlockList, isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { OptionsError, type OptionProblem } from './errors.js';
 
 /** Policy file read when --policy is not given. */
@@ -24,6 +25,8 @@ export const DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 30;
 export const DEFAULT_OXD_TIMEOUT_SECONDS = 5;
 /** How long SIGTERM waits for in-flight requests before cutting them. */
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+/** Traffic processes: 1 serves in this process; more (or `auto`, one per core) use node:cluster. */
+export const DEFAULT_WORKERS = '1';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -49,6 +52,8 @@ export interface ServeOptions {
   readonly upstreamTimeoutMs: number;
   readonly oxdTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** Traffic workers; 1 means no cluster (the process serves traffic itself). */
+  readonly workers: number;
 }
 
 /** What callers may give; every field but `upstream` has a default. */
@@ -66,6 +71,8 @@ export interface ServeOptionsInput {
   readonly upstreamTimeout?: string | number | undefined;
   readonly oxdTimeout?: string | number | undefined;
   readonly shutdownGrace?: string | number | undefined;
+  /** A count, or `auto` for one per available core. */
+  readonly workers?: string | number | undefined;
 }
 
 /** The shortest deadline accepted, in seconds: anything shorter would round to 0 ms. */
@@ -89,6 +96,7 @@ export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
   const upstreamTimeout = parseNumber('--upstream-timeout', input.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
   const oxdTimeout = parseNumber('--oxd-timeout', input.oxdTimeout ?? DEFAULT_OXD_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
   const shutdownGrace = parseNumber('--shutdown-grace', input.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, { min: 0, integer: false }, fail);
+  const workers = parseWorkers(input.workers ?? DEFAULT_WORKERS, fail);
   const logLevel = input.logLevel ?? DEFAULT_LOG_LEVEL;
   if (!isLogLevel(logLevel)) fail('--log-level', `"${logLevel}" is not allowed: use one of ${LOG_LEVELS.join(', ')}`);
   const { cidrs, blockList } = parseTrustProxy(input.trustProxy, fail);
@@ -111,6 +119,7 @@ export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
     upstreamTimeoutMs: Math.round(upstreamTimeout * 1000),
     oxdTimeoutMs: Math.round(oxdTimeout * 1000),
     shutdownGraceMs: Math.round(shutdownGrace * 1000),
+    workers,
   });
 }
 
@@ -161,6 +170,11 @@ function parseNumber(option: string, value: string | number, rule: { min: number
     return rule.min;
   }
   return n;
+}
+
+function parseWorkers(value: string | number, fail: Fail): number {
+  if (typeof value === 'string' && value.trim() === 'auto') return availableParallelism();
+  return parseNumber('--workers', value, { min: 1, integer: true }, fail);
 }
 
 function parseTrustProxy(value: string | readonly string[] | undefined, fail: Fail): { cidrs: string[]; blockList: BlockList } {

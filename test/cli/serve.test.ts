@@ -33,6 +33,7 @@ const FLAGS: readonly { readonly flag: string; readonly env: string; readonly de
   { flag: '--upstream-timeout <seconds>', env: 'UMAGATE_UPSTREAM_TIMEOUT', default: '(default: "30"' },
   { flag: '--oxd-timeout <seconds>', env: 'UMAGATE_OXD_TIMEOUT', default: '(default: "5"' },
   { flag: '--shutdown-grace <seconds>', env: 'UMAGATE_SHUTDOWN_GRACE', default: '(default: "10"' },
+  { flag: '--workers <count>', env: 'UMAGATE_WORKERS', default: '(default: "1"' },
 ];
 
 /** The options section of commander's help, one entry per option with wrapped lines joined. */

@@ -19,6 +19,7 @@ import {
   DEFAULT_POLICY_FILE,
   DEFAULT_SHUTDOWN_GRACE_SECONDS,
   DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
+  DEFAULT_WORKERS,
   LOG_LEVELS,
 } from '../../proxy/options.js';
 import { printPolicyError } from './validate.js';
@@ -37,6 +38,7 @@ interface ServeFlags {
   readonly upstreamTimeout: string;
   readonly oxdTimeout: string;
   readonly shutdownGrace: string;
+  readonly workers: string;
 }
 
 /** An option read from the flag, else from `UMAGATE_<env>`, else `defaultValue` (serve and protect). */
@@ -62,6 +64,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(envOption('--upstream-timeout <seconds>', 'how long the backend may take to answer (then 504)', 'UPSTREAM_TIMEOUT', String(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)))
     .addOption(envOption('--oxd-timeout <seconds>', 'deadline of one oxd call (then 503)', 'OXD_TIMEOUT', String(DEFAULT_OXD_TIMEOUT_SECONDS)))
     .addOption(envOption('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
+    .addOption(envOption('--workers <count>', 'traffic processes: a count, or auto for one per CPU core', 'WORKERS', DEFAULT_WORKERS))
     .action(async (flags: ServeFlags) => {
       await serve(flags);
     });

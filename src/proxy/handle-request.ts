@@ -58,7 +58,8 @@ export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: S
     rejectHttp(deps, res, { requestId, method, path: null, pattern: null, rejection: { code: 'bad_request', detail: framing } });
     return;
   }
-  const { decision, fields } = await timedDecision(deps, req, requestId, method);
+  const timed = timedDecision(deps, req, requestId, method);
+  const { decision, fields } = timed instanceof Promise ? await timed : timed;
   if (decision.kind === 'reject') {
     sendRejection(res, decision.rejection, requestId);
     finish(deps, fields);
@@ -84,7 +85,8 @@ export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, soc
     finish(deps, { ...emptyFields(requestId, method), outcome: rejection.code, status: statusOf(rejection.code), detail: rejection.detail });
     return;
   }
-  const { decision, fields } = await timedDecision(deps, req, requestId, method);
+  const timed = timedDecision(deps, req, requestId, method);
+  const { decision, fields } = timed instanceof Promise ? await timed : timed;
   if (decision.kind === 'reject') {
     writeRejectionToSocket(socket, decision.rejection, requestId);
     finish(deps, fields);
@@ -100,12 +102,21 @@ export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, soc
   finish(deps, fields);
 }
 
-/** The decision for a request, and the log fields it starts (timed: oxd's share of the work). */
-async function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): Promise<{ decision: Decision; fields: LogFields }> {
+interface TimedDecision {
+  readonly decision: Decision;
+  readonly fields: LogFields;
+}
+
+/**
+ * The decision for a request, and the log fields it starts (timed: oxd's share of the work).
+ * Synchronous when the decision is (no oxd call): callers await only a real promise.
+ */
+function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): TimedDecision | Promise<TimedDecision> {
   const started = performance.now();
   const context = deps.context();
-  const decision = await decide(context, { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
-  return { decision, fields: baseFields(decision, requestId, context.state.generation, method, performance.now() - started) };
+  const timed = (decision: Decision): TimedDecision => ({ decision, fields: baseFields(decision, requestId, context.state.generation, method, performance.now() - started) });
+  const decision = decide(context, { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
+  return decision instanceof Promise ? decision.then(timed) : timed(decision);
 }
 
 function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, upgrade: boolean): void {

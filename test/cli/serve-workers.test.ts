@@ -81,9 +81,9 @@ async function waitReady(cluster: Cluster, generation: number): Promise<Readines
  * A GET on a fresh connection each time, so the primary spreads them over the workers. Bounded:
  * a connection the primary had just handed to a worker that then died is never answered.
  */
-function getOnce(url: string): Promise<{ status: number; body: string }> {
+function getOnce(url: string, headers: Readonly<Record<string, string>> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: new Agent({ keepAlive: false }), timeout: 3_000 }, (res) => {
+    const req = request(url, { agent: new Agent({ keepAlive: false }), timeout: 3_000, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -162,17 +162,20 @@ describe('umagate serve --workers 2', () => {
     await writeFile(join(cluster.dir, 'policies.yaml'), POLICY.replace('  - path: /health\n    public: true\n    httpMethods: [GET, HEAD]\n', '  - path: /health\n    conditions:\n      - httpMethods: [GET]\n        scopes: [http://photoz.example.com/dev/actions/view]\n'));
     cluster.signal('SIGHUP');
     await waitReady(cluster, 2);
-    const mark = cluster.logs.lines.length;
-    await cluster.logs.waitFor(() => cluster.logs.lines.slice(mark).filter((l) => l.msg === 'request').length > 20);
     stop = true;
     await Promise.all(load);
+    // Sent after /readyz reports generation 2 on every worker: none may be judged by generation 1.
+    const after = Array.from({ length: 20 }, (_, i) => `after-reload-${i}`);
+    for (const id of after) expect((await getOnce(`${cluster.url}/health`, { 'x-request-id': id })).status).toBe(401);
+    await cluster.logs.waitFor((l) => l.requestId === after.at(-1));
     const requests = cluster.logs.lines.filter((l) => l.msg === 'request' && l.path === '/health');
     const byGeneration = (g: number): Set<unknown> => new Set(requests.filter((l) => l.generation === g).map((l) => l.outcome));
+    // Every request was judged wholly by one generation: its outcome is that generation's.
     expect(byGeneration(1)).toEqual(new Set(['public']));
     expect(byGeneration(2)).toEqual(new Set(['uma_ticket']));
-    // Once /readyz reports generation 2 on every worker, no request is judged by generation 1.
-    expect(cluster.logs.lines.slice(mark).filter((l) => l.msg === 'request' && l.generation !== 2)).toEqual([]);
-    expect(workersIn(cluster.logs.lines.slice(mark)).size).toBe(WORKERS);
+    const afterLines = requests.filter((l) => after.includes(String(l.requestId)));
+    expect(afterLines.map((l) => l.generation)).toEqual(after.map(() => 2));
+    expect(workersIn(afterLines).size).toBe(WORKERS);
   });
 
   it('on SIGTERM, drains the request in flight on a worker and exits 0', async () => {

@@ -1,3 +1,5 @@
+export { UmagateError, isUmagateError } from './errors.js';
+export type { UmagateErrorOptions } from './errors.js';
 export * from './oxd/index.js';
 export * from './policy/index.js';
 export * from './proxy/index.js';

@@ -7,16 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { errorCode } from '../errors.js';
 import { OxdError } from './errors.js';
 
 const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EEXIST']);
 
-function errnoCode(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-}
-
 function notWritable(path: string, cause?: unknown): OxdError {
-  const reason = errnoCode(cause);
+  const reason = errorCode(cause);
   return new OxdError('config_not_writable', `${path} is not writable${reason === undefined ? '' : ` (${reason})`}`, { cause });
 }
 
@@ -47,7 +44,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   try {
     handle = await open(temp, 'wx', mode);
   } catch (err) {
-    if (NOT_WRITABLE_CODES.has(errnoCode(err) ?? '')) throw notWritable(path, err);
+    if (NOT_WRITABLE_CODES.has(errorCode(err) ?? '')) throw notWritable(path, err);
     throw new OxdError('config_not_writable', `${path}: cannot create a temp file next to it`, { cause: err });
   }
   try {

@@ -11,6 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { errorCode } from '../errors.js';
 import { OxdError } from './errors.js';
 import { applyIniUpdates, type IniUpdates } from './config-write.js';
 import { assertWritable, writeFileAtomic } from './atomic-write.js';
@@ -158,7 +159,7 @@ async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    const reason = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'unreadable';
+    const reason = errorCode(err) ?? 'unreadable';
     throw new OxdError('config_invalid', `${path}: cannot read the oxd config file (${reason})`, { cause: err });
   }
 }

@@ -1,3 +1,5 @@
+import { UmagateError } from '../errors.js';
+
 /**
  * Every failure of the oxd client is an `OxdError`. Callers match on `code`, never on the
  * message: oxd's own error code where oxd sent one, or one of ours for transport/config failures.
@@ -45,17 +47,15 @@ export interface OxdErrorOptions {
   readonly command?: string;
 }
 
-export class OxdError extends Error {
+export class OxdError extends UmagateError<OxdErrorCode> {
   override readonly name = 'OxdError';
-  readonly code: OxdErrorCode;
   readonly description: string | undefined;
   readonly details: unknown;
   readonly status: number | undefined;
   readonly command: string | undefined;
 
   constructor(code: OxdErrorCode, message: string, options: OxdErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
     this.description = options.description;
     this.details = options.details;
     this.status = options.status;

@@ -1,3 +1,5 @@
+import { UmagateError } from '../errors.js';
+
 /**
  * Every failure of the policy engine is a `PolicyError`. Callers match on `code`:
  * `policy_invalid` carries every problem found; `policy_unreadable` keeps the fs error as `cause`.
@@ -19,9 +21,8 @@ export interface PolicyProblem {
   readonly message: string;
 }
 
-export class PolicyError extends Error {
+export class PolicyError extends UmagateError<PolicyErrorCode> {
   override readonly name = 'PolicyError';
-  readonly code: PolicyErrorCode;
   readonly problems: readonly PolicyProblem[];
 
   constructor(
@@ -29,8 +30,7 @@ export class PolicyError extends Error {
     message: string,
     options: { readonly problems?: readonly PolicyProblem[]; readonly cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
     this.problems = Object.freeze([...(options.problems ?? [])]);
   }
 }

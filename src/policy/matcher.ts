@@ -128,12 +128,21 @@ export function compileMatcher(policy: Policy): Matcher {
   };
 }
 
-/** The distinct matches of every reading of a target (two when it ends in '/'); all must allow. */
-export function resolveRequest(matcher: Matcher, method: string, target: CanonicalTarget & { ok: true }): readonly Match[] {
+/** One reading of a target (see CanonicalTarget.matchPaths) and what it matched. */
+export interface ReadingMatch {
+  readonly reading: string;
+  readonly match: Match;
+}
+
+/**
+ * The distinct matches of every reading of a target (two when it ends in '/'); all must allow.
+ * Each comes with the first reading that produced it, so a decision can say which one decided.
+ */
+export function resolveRequest(matcher: Matcher, method: string, target: CanonicalTarget & { ok: true }): readonly ReadingMatch[] {
   const [first, second] = target.matchPaths;
   const match = matcher.match(method, first);
-  if (second === undefined) return [match];
+  if (second === undefined) return [{ reading: first, match }];
   // Matches are shared objects per resource, so identity tells the readings apart.
   const other = matcher.match(method, second);
-  return other === match ? [match] : [match, other];
+  return other === match ? [{ reading: first, match }] : [{ reading: first, match }, { reading: second, match: other }];
 }

@@ -3,6 +3,7 @@
  * coalescing of identical misses, the RPT-lifetime bound on cached grants, and the single
  * re-registration when oxd reports registration drift.
  */
+import { errorMessage } from '../errors.js';
 import { OxdError } from '../oxd/index.js';
 import type { CheckAccessResult } from '../oxd/index.js';
 import { SingleFlight, decisionKey, hashToken, type DecisionCache } from './decision-cache.js';
@@ -150,5 +151,5 @@ export class Authorizer {
 function asUnavailable(err: unknown): AuthorizationUnavailableError {
   if (err instanceof AuthorizationUnavailableError) return err;
   // Any other oxd answer we cannot act on (e.g. internal_error) fails closed as well.
-  return new AuthorizationUnavailableError('oxd_error', `oxd could not decide: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new AuthorizationUnavailableError('oxd_error', `oxd could not decide: ${errorMessage(err)}`, { cause: err });
 }

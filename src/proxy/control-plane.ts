@@ -6,8 +6,8 @@
  * it is told of every new policy and of registration through `publish`.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { PolicyError, formatProblem, parsePolicy } from '../policy/index.js';
+import { errorCode, errorMessage } from '../errors.js';
+import { PolicyError, formatProblem, parsePolicy, readPolicyFile } from '../policy/index.js';
 import type { Policy } from '../policy/index.js';
 import type { Logger } from './logger.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -60,7 +60,7 @@ export interface LoadedPolicy {
 
 /** Reads and validates the policy file (PolicyError listing every problem when invalid). */
 export async function loadPolicyFile(file: string): Promise<LoadedPolicy> {
-  const text = await readPolicyText(file);
+  const text = await readPolicyFile(file);
   return { text, policy: parsePolicy(text, file) };
 }
 
@@ -173,7 +173,7 @@ export class ControlPlane {
     let text: string;
     let policy: Policy;
     try {
-      text = await readPolicyText(options.policyFile);
+      text = await readPolicyFile(options.policyFile);
       if (sha256(text) === current.state.textHash) {
         metrics.policyReloads.inc({ result: 'unchanged' });
         return { result: 'unchanged' };
@@ -205,19 +205,11 @@ export class ControlPlane {
   }
 }
 
-async function readPolicyText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw new PolicyError('policy_unreadable', `cannot read the policy file ${file}: ${describe(err)}`, { cause: err });
-  }
-}
-
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 export function describe(err: unknown): string {
-  if (err instanceof Error) return 'code' in err && typeof err.code === 'string' ? `${err.code}: ${err.message}` : err.message;
-  return String(err);
+  const code = errorCode(err);
+  return code === undefined ? errorMessage(err) : `${code}: ${errorMessage(err)}`;
 }

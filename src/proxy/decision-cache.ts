@@ -47,9 +47,14 @@ export class DecisionCache {
     return this.#lru.get(key) === true;
   }
 
-  /** Stores a grant for `ttlMs`; a non-positive TTL stores nothing (the RPT is about to expire). */
+  /**
+   * Stores a grant for `ttlMs`, rounded down; under one millisecond stores nothing (--cache-ttl 0,
+   * or the RPT is about to expire). lru-cache reads a TTL of 0 as "never expires", so a TTL that
+   * rounds to 0 must never reach it.
+   */
   storeGrant(key: string, ttlMs: number): void {
-    if (ttlMs > 0) this.#lru.set(key, true, { ttl: Math.floor(ttlMs) });
+    const ttl = Math.floor(ttlMs);
+    if (ttl >= 1) this.#lru.set(key, true, { ttl });
   }
 
   clear(): void {

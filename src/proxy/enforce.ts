@@ -4,7 +4,7 @@
  * slash) must be allowed, and anything not positively allowed is rejected (fail closed).
  */
 import { canonicalizeTarget, resolveRequest } from '../policy/index.js';
-import type { Match } from '../policy/index.js';
+import type { Match, ReadingMatch } from '../policy/index.js';
 import type { AccessOutcome, Authorizer } from './authorize.js';
 import type { PolicyState } from './policy-state.js';
 import type { RptReading } from './request-headers.js';
@@ -20,6 +20,8 @@ export type Decision =
       /** Canonical path plus the query as sent: what the backend receives. */
       readonly url: string;
       readonly path: string;
+      /** The reading (see CanonicalTarget.matchPaths) whose match is reported as `pattern`. */
+      readonly reading: string;
       readonly pattern: string | null;
       readonly cacheHit: boolean;
     }
@@ -28,6 +30,8 @@ export type Decision =
       readonly rejection: Rejection;
       /** Canonical path, or null when the target could not be canonicalised. */
       readonly path: string | null;
+      /** The reading that refused, or null when the request was refused before matching. */
+      readonly reading: string | null;
       readonly pattern: string | null;
       readonly cacheHit: boolean;
       /** Why, for the log line only (e.g. the oxd failure behind a 503). */
@@ -60,32 +64,32 @@ type ReadingVerdict =
 export function decide(ctx: EnforceContext, input: EnforceInput): Decision | Promise<Decision> {
   const target = canonicalizeTarget(input.target);
   if (!target.ok) {
-    return { kind: 'reject', rejection: { code: 'bad_path', detail: target.reason }, path: null, pattern: null, cacheHit: false, detail: target.reason };
+    return { kind: 'reject', rejection: { code: 'bad_path', detail: target.reason }, path: null, reading: null, pattern: null, cacheHit: false, detail: target.reason };
   }
   const { path } = target;
   if (input.rpt.kind === 'invalid') {
-    return { kind: 'reject', rejection: { code: 'bad_request', detail: input.rpt.detail }, path, pattern: null, cacheHit: false, detail: input.rpt.detail };
+    return { kind: 'reject', rejection: { code: 'bad_request', detail: input.rpt.detail }, path, reading: null, pattern: null, cacheHit: false, detail: input.rpt.detail };
   }
   const rpt = input.rpt.kind === 'bearer' ? input.rpt.token : null;
-  const matches = resolveRequest(ctx.state.matcher, input.method, target);
+  const readings: readonly ReadingMatch[] = resolveRequest(ctx.state.matcher, input.method, target);
   const tally = new Tally(path, target.query);
-  for (let i = 0; i < matches.length; i++) {
-    const match = matches[i];
-    if (match === undefined) continue;
-    const verdict = judge(ctx, match, rpt);
-    if (verdict instanceof Promise) return decideRest(ctx, verdict, matches.slice(i + 1), rpt, tally);
-    const rejected = tally.add(verdict);
+  for (let i = 0; i < readings.length; i++) {
+    const current = readings[i];
+    if (current === undefined) continue;
+    const verdict = judge(ctx, current.match, rpt);
+    if (verdict instanceof Promise) return decideRest(ctx, verdict, current.reading, readings.slice(i + 1), rpt, tally);
+    const rejected = tally.add(verdict, current.reading);
     if (rejected !== null) return rejected;
   }
   return tally.decision();
 }
 
-/** The readings left once one needed oxd: judged one after the other, as before. */
-async function decideRest(ctx: EnforceContext, pending: Promise<ReadingVerdict>, rest: readonly Match[], rpt: string | null, tally: Tally): Promise<Decision> {
-  const first = tally.add(await pending);
+/** The readings left once one needed oxd: judged one after the other, in order. */
+async function decideRest(ctx: EnforceContext, pending: Promise<ReadingVerdict>, pendingReading: string, rest: readonly ReadingMatch[], rpt: string | null, tally: Tally): Promise<Decision> {
+  const first = tally.add(await pending, pendingReading);
   if (first !== null) return first;
-  for (const match of rest) {
-    const rejected = tally.add(await judge(ctx, match, rpt));
+  for (const { reading, match } of rest) {
+    const rejected = tally.add(await judge(ctx, match, rpt), reading);
     if (rejected !== null) return rejected;
   }
   return tally.decision();
@@ -95,7 +99,7 @@ async function decideRest(ctx: EnforceContext, pending: Promise<ReadingVerdict>,
 class Tally {
   readonly #path: string;
   readonly #query: string | null;
-  #best: { readonly reason: ForwardReason; readonly pattern: string | null } | null = null;
+  #best: { readonly reason: ForwardReason; readonly pattern: string | null; readonly reading: string } | null = null;
   #cacheHit = true;
 
   constructor(path: string, query: string | null) {
@@ -104,13 +108,13 @@ class Tally {
   }
 
   /** The rejection when this reading is not allowed, else null. */
-  add(reading: ReadingVerdict): Decision | null {
-    if (!reading.allowed) {
-      return { kind: 'reject', rejection: reading.rejection, path: this.#path, pattern: reading.pattern, cacheHit: false, detail: reading.detail };
+  add(verdict: ReadingVerdict, reading: string): Decision | null {
+    if (!verdict.allowed) {
+      return { kind: 'reject', rejection: verdict.rejection, path: this.#path, reading, pattern: verdict.pattern, cacheHit: false, detail: verdict.detail };
     }
-    this.#cacheHit &&= reading.cacheHit;
-    // A grant over a public match over an unprotected pass.
-    if (this.#best === null || rank(reading.reason) > rank(this.#best.reason)) this.#best = reading;
+    this.#cacheHit &&= verdict.cacheHit;
+    // Report the most telling reason: a grant over a public match over an unprotected pass.
+    if (this.#best === null || rank(verdict.reason) > rank(this.#best.reason)) this.#best = { reason: verdict.reason, pattern: verdict.pattern, reading };
     return null;
   }
 
@@ -119,10 +123,10 @@ class Tally {
     const path = this.#path;
     if (best === null) {
       // resolveRequest always yields at least one reading; an empty answer must still not forward.
-      return { kind: 'reject', rejection: { code: 'internal_error' }, path, pattern: null, cacheHit: false, detail: 'no reading' };
+      return { kind: 'reject', rejection: { code: 'internal_error' }, path, reading: null, pattern: null, cacheHit: false, detail: 'no reading' };
     }
     const url = this.#query === null ? path : `${path}?${this.#query}`;
-    return { kind: 'forward', reason: best.reason, url, path, pattern: best.pattern, cacheHit: best.reason === 'granted' && this.#cacheHit };
+    return { kind: 'forward', reason: best.reason, url, path, reading: best.reading, pattern: best.pattern, cacheHit: best.reason === 'granted' && this.#cacheHit };
   }
 }
 

@@ -1,3 +1,5 @@
+import { UmagateError, type UmagateErrorOptions } from '../errors.js';
+
 /**
  * The proxy's own failure domains. Each class has a stable `code`; callers switch on it, and
  * src/proxy/respond.ts alone turns a code into an HTTP status and body.
@@ -10,13 +12,12 @@ export interface OptionProblem {
 }
 
 /** The serve options are invalid; every problem is listed so the operator fixes them at once. */
-export class OptionsError extends Error {
+export class OptionsError extends UmagateError<'options_invalid'> {
   override readonly name = 'OptionsError';
-  readonly code = 'options_invalid';
   readonly problems: readonly OptionProblem[];
 
   constructor(problems: readonly OptionProblem[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  ${p.option}: ${p.message}`).join('\n')}`);
+    super('options_invalid', `invalid configuration:\n${problems.map((p) => `  ${p.option}: ${p.message}`).join('\n')}`);
     this.problems = problems;
   }
 }
@@ -35,13 +36,12 @@ export type UnavailableReason =
  * oxd could not give an answer we may act on. Always fails closed: the request is answered 503
  * and never forwarded.
  */
-export class AuthorizationUnavailableError extends Error {
+export class AuthorizationUnavailableError extends UmagateError<'authorization_unavailable'> {
   override readonly name = 'AuthorizationUnavailableError';
-  readonly code = 'authorization_unavailable';
   readonly reason: UnavailableReason;
 
-  constructor(reason: UnavailableReason, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(reason: UnavailableReason, message: string, options?: UmagateErrorOptions) {
+    super('authorization_unavailable', message, options);
     this.reason = reason;
   }
 }
@@ -49,12 +49,6 @@ export class AuthorizationUnavailableError extends Error {
 export type UpstreamErrorCode = 'upstream_unreachable' | 'upstream_timeout';
 
 /** The backend could not be reached or did not answer in time (translated once, in forward.ts). */
-export class UpstreamError extends Error {
+export class UpstreamError extends UmagateError<UpstreamErrorCode> {
   override readonly name = 'UpstreamError';
-  readonly code: UpstreamErrorCode;
-
-  constructor(code: UpstreamErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }

@@ -8,6 +8,7 @@ import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type Serv
 import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
+import { errorCode } from '../errors.js';
 import { UpstreamError } from './errors.js';
 
 export interface ForwarderOptions {
@@ -77,7 +78,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
 function translate(err: Error): UpstreamError {
   if (err instanceof UpstreamError) return err;
-  const code = 'code' in err && typeof err.code === 'string' ? err.code : '';
+  const code = errorCode(err) ?? '';
   if (code === 'ETIMEDOUT') return new UpstreamError('upstream_timeout', 'the upstream connection timed out', { cause: err });
   const what = UNREACHABLE_CODES.has(code) ? code : err.message;
   return new UpstreamError('upstream_unreachable', `the upstream failed: ${what}`, { cause: err });

@@ -31,6 +31,8 @@ interface LogFields {
   generation: number | null;
   method: string;
   path: string | null;
+  /** With a trailing slash, the reading (with or without it) whose match decided. */
+  reading: string | null;
   pattern: string | null;
   outcome: string;
   status: number;
@@ -142,7 +144,7 @@ function rejectHttp(
 }
 
 function emptyFields(requestId: string, method: string): LogFields {
-  return { requestId, generation: null, method, path: null, pattern: null, outcome: '', status: 0, cacheHit: false, oxdMs: 0, upstreamMs: null, detail: null };
+  return { requestId, generation: null, method, path: null, reading: null, pattern: null, outcome: '', status: 0, cacheHit: false, oxdMs: 0, upstreamMs: null, detail: null };
 }
 
 function baseFields(decision: Decision, requestId: string, generation: number, method: string, decideMs: number): LogFields {
@@ -152,6 +154,7 @@ function baseFields(decision: Decision, requestId: string, generation: number, m
     generation,
     method,
     path: decision.path,
+    reading: decision.reading,
     pattern: decision.pattern,
     outcome: decision.kind === 'forward' ? decision.reason : decision.rejection.code,
     status: decision.kind === 'forward' ? 0 : statusOf(decision.rejection.code),

@@ -8,6 +8,7 @@
  * probe interval, so service resumes within one interval of oxd's return even when no request
  * arrives to probe with (contract §5).
  */
+import { errorMessage } from '../errors.js';
 import { OxdError, isOxdTransportError } from '../oxd/index.js';
 import { AuthorizationUnavailableError, type UnavailableReason } from './errors.js';
 import type { BreakerState, ProxyMetrics } from './metrics.js';
@@ -212,5 +213,5 @@ function toUnavailable(err: unknown): AuthorizationUnavailableError {
     else if (err.code === 'oxd_timeout') reason = 'oxd_timeout';
     else if (err.code === 'oxd_bad_response') reason = 'oxd_bad_response';
   }
-  return new AuthorizationUnavailableError(reason, `oxd call failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new AuthorizationUnavailableError(reason, `oxd call failed: ${errorMessage(err)}`, { cause: err });
 }

@@ -1,3 +1,5 @@
+import { UmagateError, errorCode } from '../errors.js';
+
 /**
  * Turns "address already in use" from any listener the sandbox starts into one sentence naming
  * the port and the flag that moves it, instead of a stack trace.
@@ -9,13 +11,13 @@ export interface PortFlag {
   readonly port: number;
 }
 
-export class PortInUseError extends Error {
+export class PortInUseError extends UmagateError<'port_in_use'> {
+  override readonly name = 'PortInUseError';
   readonly port: number;
   readonly flag: string;
 
   constructor(port: number, flag: string, options: { cause: unknown }) {
-    super(`port ${port} is already in use: choose another with ${flag} <port> (0 picks a free one)`, options);
-    this.name = 'PortInUseError';
+    super('port_in_use', `port ${port} is already in use: choose another with ${flag} <port> (0 picks a free one)`, options);
     this.port = port;
     this.flag = flag;
   }
@@ -29,7 +31,7 @@ interface ListenError {
 /** The EADDRINUSE error in `error` or anywhere in its `cause` chain (wrappers keep it there). */
 function findAddressInUse(error: unknown): ListenError | null {
   for (let current = error, depth = 0; depth < 10 && typeof current === 'object' && current !== null; depth++) {
-    if ('code' in current && current.code === 'EADDRINUSE') return current as ListenError;
+    if (errorCode(current) === 'EADDRINUSE') return current as ListenError;
     current = 'cause' in current ? current.cause : undefined;
   }
   return null;

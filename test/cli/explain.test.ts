@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { callCli } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VIEW = 'http://photoz.example.com/dev/actions/view';
 
 async function explainJson(...args: string[]): Promise<unknown> {
-  const result = await runCli(['explain', '--json', ...args], { cwd: ROOT });
+  const result = await callCli(['explain', '--json', ...args], { cwd: ROOT });
   expect(result.code).toBe(0);
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout);
@@ -56,7 +56,7 @@ describe('umagate explain --json', () => {
 
 describe('umagate explain', () => {
   it('says in a few lines what oxd will be asked', async () => {
-    const result = await runCli(['explain', 'GET', '/albums/summer'], { cwd: ROOT });
+    const result = await callCli(['explain', 'GET', '/albums/summer'], { cwd: ROOT });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
       [
@@ -71,13 +71,13 @@ describe('umagate explain', () => {
   });
 
   it('explains a refused path', async () => {
-    const result = await runCli(['explain', 'GET', '/a/%2e%2e/admin'], { cwd: ROOT });
+    const result = await callCli(['explain', 'GET', '/a/%2e%2e/admin'], { cwd: ROOT });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('400 bad_path — dot segment');
   });
 
   it('exits 1 with the problems for an invalid policy', async () => {
-    const result = await runCli(['explain', '--policy', 'test/fixtures/policies/invalid/method-lowercase.yaml', 'GET', '/a'], { cwd: ROOT });
+    const result = await callCli(['explain', '--policy', 'test/fixtures/policies/invalid/method-lowercase.yaml', 'GET', '/a'], { cwd: ROOT });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('method-lowercase.yaml:4:23  resources[0].conditions[0].httpMethods[0]  methods are case-sensitive');

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
 import { OxdClient } from '../../src/oxd/client.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { callCli, type CliResult } from '../helpers/cli.js';
 import { writeDevIni } from '../fixtures/oxd/dev-ini.js';
 
 let dev: DevOxd;
@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 function oxd(command: string, ...args: string[]): Promise<CliResult> {
-  return runCli(['oxd', command, ...args, '--oxd-config', ini]);
+  return callCli(['oxd', command, ...args, '--oxd-config', ini]);
 }
 
 function json(text: string): Record<string, unknown> {
@@ -39,7 +39,7 @@ describe('umagate oxd', () => {
   });
 
   it('reads the config from UMAGATE_OXD_CONFIG when no flag is given', async () => {
-    const result = await runCli(['oxd', 'get-rp'], { env: { UMAGATE_OXD_CONFIG: ini } });
+    const result = await callCli(['oxd', 'get-rp'], { env: { UMAGATE_OXD_CONFIG: ini } });
     expect(result.code).toBe(0);
     expect(json(result.stdout)).toHaveProperty('node');
   });
@@ -87,13 +87,13 @@ describe('umagate oxd', () => {
   });
 
   it('reports a missing config file as config_invalid', async () => {
-    const result = await runCli(['oxd', 'get-rp', '--oxd-config', join(dirname(ini), 'missing.cfg')]);
+    const result = await callCli(['oxd', 'get-rp', '--oxd-config', join(dirname(ini), 'missing.cfg')]);
     expect(result.code).toBe(1);
     expect(json(result.stderr)).toMatchObject({ code: 'config_invalid' });
   });
 
   it('--help lists every command with its parameters', async () => {
-    const result = await runCli(['oxd', '--help']);
+    const result = await callCli(['oxd', '--help']);
     expect(result.code).toBe(0);
     for (const command of [
       'setup-client',

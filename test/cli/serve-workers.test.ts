@@ -53,8 +53,8 @@ async function startCluster(policy = POLICY): Promise<Cluster & { backend: Await
   createInterface({ input: child.stdout }).on('line', (line) => {
     logs.write(`${line}\n`);
   });
-  const listening = await logs.waitFor((l) => l.msg === 'listening');
-  await logs.waitFor((l) => l.msg === 'policy registered with oxd; ready');
+  const listening = await logs.waitFor('"listening"', (l) => l.msg === 'listening');
+  await logs.waitFor('"policy registered with oxd; ready"', (l) => l.msg === 'policy registered with oxd; ready');
   const cluster = { url: String(listening.listen), adminUrl: String(listening.admin), dir, logs, exited, backend, signal: (name: NodeJS.Signals) => child.kill(name) };
   await waitReady(cluster, 1);
   return cluster;
@@ -107,7 +107,7 @@ describe('umagate serve --workers 2', () => {
     const cluster = await startCluster();
     const count = 40;
     for (let i = 0; i < count; i++) expect((await getOnce(`${cluster.url}/health`)).status).toBe(200);
-    await cluster.logs.waitFor(() => cluster.logs.lines.filter((l) => l.msg === 'request').length === count);
+    await cluster.logs.waitFor(`${count} request lines`, () => cluster.logs.lines.filter((l) => l.msg === 'request').length === count);
     expect(workersIn(cluster.logs.lines).size).toBe(WORKERS);
     const metrics = await (await fetch(`${cluster.adminUrl}/metrics`)).text();
     const served = /^umagate_requests_total\{outcome="public",pattern="\/health"\} (\d+)$/m.exec(metrics)?.[1];
@@ -135,16 +135,16 @@ describe('umagate serve --workers 2', () => {
         }
       }
     });
-    await cluster.logs.waitFor(() => ok > 20);
+    await cluster.logs.waitFor('20 answered requests', () => ok > 20);
     // Worker log lines carry the worker's pid.
     const victim = cluster.logs.lines.find((l) => l.msg === 'request');
     if (typeof victim?.pid !== 'number') throw new Error('a worker log line without its pid');
     process.kill(victim.pid, 'SIGKILL');
-    const replaced = await cluster.logs.waitFor((l) => l.msg === 'traffic worker exited; starting a replacement');
+    const replaced = await cluster.logs.waitFor('the replacement of the killed worker', (l) => l.msg === 'traffic worker exited; starting a replacement');
     expect(replaced.signal).toBe('SIGKILL');
     await waitReady(cluster, 1);
     const okAfterReplacement = ok;
-    await cluster.logs.waitFor(() => ok > okAfterReplacement + 20);
+    await cluster.logs.waitFor('20 more answered requests', () => ok > okAfterReplacement + 20);
     stop = true;
     await Promise.all(load);
     // At most one request per load loop was in flight on the killed worker.
@@ -158,7 +158,7 @@ describe('umagate serve --workers 2', () => {
     const load = Array.from({ length: 3 }, async () => {
       while (!stop) await getOnce(`${cluster.url}/health`);
     });
-    await cluster.logs.waitFor(() => cluster.logs.lines.filter((l) => l.msg === 'request').length > 20);
+    await cluster.logs.waitFor('20 request lines', () => cluster.logs.lines.filter((l) => l.msg === 'request').length > 20);
     await writeFile(join(cluster.dir, 'policies.yaml'), POLICY.replace('  - path: /health\n    public: true\n    httpMethods: [GET, HEAD]\n', '  - path: /health\n    conditions:\n      - httpMethods: [GET]\n        scopes: [http://photoz.example.com/dev/actions/view]\n'));
     cluster.signal('SIGHUP');
     await waitReady(cluster, 2);
@@ -167,7 +167,7 @@ describe('umagate serve --workers 2', () => {
     // Sent after /readyz reports generation 2 on every worker: none may be judged by generation 1.
     const after = Array.from({ length: 20 }, (_, i) => `after-reload-${i}`);
     for (const id of after) expect((await getOnce(`${cluster.url}/health`, { 'x-request-id': id })).status).toBe(401);
-    await cluster.logs.waitFor((l) => l.requestId === after.at(-1));
+    await cluster.logs.waitFor('every request sent after the reload', () => after.every((id) => cluster.logs.lines.some((l) => l.requestId === id)));
     const requests = cluster.logs.lines.filter((l) => l.msg === 'request' && l.path === '/health');
     const byGeneration = (g: number): Set<unknown> => new Set(requests.filter((l) => l.generation === g).map((l) => l.outcome));
     // Every request was judged wholly by one generation: its outcome is that generation's.
@@ -185,7 +185,7 @@ describe('umagate serve --workers 2', () => {
     await held.arrived;
     const mark = cluster.logs.lines.length;
     cluster.signal('SIGTERM');
-    await cluster.logs.waitFor((l) => l.msg === 'draining in-flight requests', mark);
+    await cluster.logs.waitFor('"draining in-flight requests"', (l) => l.msg === 'draining in-flight requests', mark);
     held.release();
     expect(await pending).toEqual({ status: 200, body: 'GET /public/slow' });
     expect(await cluster.exited).toEqual([0, null]);

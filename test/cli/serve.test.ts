@@ -1,7 +1,7 @@
 /**
- * `umagate serve` and `umagate protect` as processes: the built CLI, spawned against a dev oxd
- * and backends in this test process — flags and their help, refusals to start, a request
- * through, draining on SIGTERM, and idempotent registration.
+ * `umagate serve` and `umagate protect` against a dev oxd and backends in this test process:
+ * flags and their help, refusals to start and idempotent registration (the command tree run
+ * in-process), and a request through then draining on SIGTERM (the built CLI, spawned).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
-import { CLI, runCli } from '../helpers/cli.js';
+import { CLI, callCli } from '../helpers/cli.js';
 import { startGatedBackend, type GatedBackend } from '../proxy/gated-backend.js';
 import { iniFor, LogCapture, POLICY } from '../proxy/harness.js';
 
@@ -49,7 +49,7 @@ function optionEntries(help: string): string[] {
 
 describe('umagate serve --help', () => {
   it('lists every flag with its env name and default', async () => {
-    const result = await runCli(['serve', '--help']);
+    const result = await callCli(['serve', '--help']);
     expect(result.code).toBe(0);
     const entries = optionEntries(result.stdout);
     const listed = entries.map((e) => /^(?:-h, )?--[a-z-]+(?: <[^>]+>)?/.exec(e)?.[0]);
@@ -64,7 +64,7 @@ describe('umagate serve --help', () => {
 
 describe('umagate serve refuses to start', () => {
   it('without --upstream: exit 1 saying it is required', async () => {
-    const result = await runCli(['serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { cwd: ROOT });
+    const result = await callCli(['serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { cwd: ROOT });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('invalid configuration:\n  --upstream: is required: the base URL of the backend, e.g. http://127.0.0.1:3000\n');
     expect(result.stdout).toBe('');
@@ -72,11 +72,11 @@ describe('umagate serve refuses to start', () => {
 
   it('with an invalid policy: exit 1 listing every problem as file:line:col  yaml.path  message', async () => {
     const file = 'test/fixtures/policies/invalid/many-problems.yaml';
-    const result = await runCli(['serve', '--policy', file, '--upstream', 'http://127.0.0.1:1', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { cwd: ROOT });
+    const result = await callCli(['serve', '--policy', file, '--upstream', 'http://127.0.0.1:1', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { cwd: ROOT });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     // The same problems, the same way, as `umagate validate` reports them.
-    const validated = await runCli(['validate', file], { cwd: ROOT });
+    const validated = await callCli(['validate', file], { cwd: ROOT });
     expect(result.stderr).toBe(validated.stderr);
     const problems = result.stderr.trimEnd().split('\n');
     const summary = problems.pop();
@@ -143,23 +143,23 @@ describe('umagate serve as a process', () => {
     const backend = await gatedBackend();
     const dir = await workspace(oxd);
     const served = spawnServe(dir, ['--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
-    const listening = await served.logs.waitFor((l) => l.msg === 'listening');
+    const listening = await served.logs.waitFor('"listening"', (l) => l.msg === 'listening');
     const url = String(listening.listen);
-    await served.logs.waitFor((l) => l.msg === 'policy registered with oxd; ready');
+    await served.logs.waitFor('"policy registered with oxd; ready"', (l) => l.msg === 'policy registered with oxd; ready');
 
     const through = await fetch(`${url}/health`);
     expect(through.status).toBe(200);
     expect(await through.text()).toBe('GET /health');
     expect((await fetch(`${url}/photo`)).status).toBe(401);
     // Log lines are written asynchronously: wait for the last one before marking what follows.
-    await served.logs.waitFor((l) => l.msg === 'request' && l.path === '/photo');
+    await served.logs.waitFor('"request" for /photo', (l) => l.msg === 'request' && l.path === '/photo');
 
     const held = backend.hold();
     const pending = fetch(`${url}/public/slow`);
     await held.arrived;
     const mark = served.logs.lines.length;
     served.signal('SIGTERM');
-    await served.logs.waitFor((l) => l.msg === 'draining in-flight requests', mark);
+    await served.logs.waitFor('"draining in-flight requests"', (l) => l.msg === 'draining in-flight requests', mark);
     held.release();
     const slow = await pending;
     expect(slow.status).toBe(200);
@@ -174,7 +174,7 @@ describe('umagate serve as a process', () => {
 
 describe('umagate protect', () => {
   it('refuses an --oxd-timeout that would round to a 0 ms deadline, as serve does', async () => {
-    const result = await runCli(['protect', '--oxd-timeout', '0.0001']);
+    const result = await callCli(['protect', '--oxd-timeout', '0.0001']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('--oxd-timeout: "0.0001" is not a number >= 0.001\n');
   });
@@ -182,11 +182,11 @@ describe('umagate protect', () => {
   it('registers the policy and exits 0; a second run reports it unchanged', async () => {
     const oxd = await devOxd();
     const dir = await workspace(oxd);
-    const first = await runCli(['protect'], { cwd: dir });
+    const first = await callCli(['protect'], { cwd: dir });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^policies\.yaml: registered 3 resource\(s\); oxd id \S+\n$/);
-    const second = await runCli(['protect'], { cwd: dir });
+    const second = await callCli(['protect'], { cwd: dir });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^policies\.yaml: unchanged \(oxd already holds this set\); oxd id \S+\n$/);
     expect(oxd.count('uma_rs_protect')).toBe(1);

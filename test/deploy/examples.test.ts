@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseOxdConfig } from '../../src/oxd/config.js';
 import { DEFAULT_ADMIN_LISTEN } from '../../src/proxy/options.js';
-import { runCli } from '../helpers/cli.js';
+import { callCli } from '../helpers/cli.js';
 import { portOf, serveInterface, type ServeInterface } from './serve-help.js';
 
 const example = (file: string): string => fileURLToPath(new URL(`../../examples/${file}`, import.meta.url));
@@ -26,7 +26,7 @@ async function validatePolicy(text: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'umagate-example-'));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'policies.yaml'), text);
-  const result = await runCli(['validate', join(dir, 'policies.yaml')]);
+  const result = await callCli(['validate', join(dir, 'policies.yaml')]);
   expect(result.code, result.stdout + result.stderr).toBe(0);
 }
 

@@ -2,7 +2,7 @@
  * What `umagate serve --help` says it accepts: the flags and their environment variables. The
  * deployment examples are checked against this, the CLI's own word, not against a copied list.
  */
-import { runCli } from '../helpers/cli.js';
+import { callCli } from '../helpers/cli.js';
 
 export interface ServeInterface {
   /** Long flags, e.g. `--admin-listen`. */
@@ -12,7 +12,7 @@ export interface ServeInterface {
 }
 
 export async function serveInterface(): Promise<ServeInterface> {
-  const help = await runCli(['serve', '--help']);
+  const help = await callCli(['serve', '--help']);
   if (help.code !== 0) throw new Error(`umagate serve --help failed: ${help.stderr}`);
   const options = help.stdout.slice(help.stdout.indexOf('Options:'));
   return {

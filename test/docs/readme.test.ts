@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { callCli } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const readme = await readFile(join(root, 'README.md'), 'utf8');
@@ -69,7 +69,7 @@ function helpOf(path: readonly string[]): Promise<string> {
   const key = path.join(' ');
   let help = helpCache.get(key);
   if (help === undefined) {
-    help = runCli([...path, '--help']).then((r) => {
+    help = callCli([...path, '--help']).then((r) => {
       if (r.code !== 0) throw new Error(`umagate ${key} --help failed: ${r.stderr}`);
       return r.stdout;
     });
@@ -133,7 +133,7 @@ describe('README', () => {
   it.each(transcripts(blocks).map((t) => [t.command, t] as const))('transcript `%s` is what the CLI prints', async (_, t) => {
     const [program, ...args] = words(t.command);
     expect(program).toBe('umagate');
-    const result = await runCli(args, { cwd: dir });
+    const result = await callCli(args, { cwd: dir });
     const printed = `${result.stdout}${result.stderr}`.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
     expect(printed).toEqual(t.output);
   });

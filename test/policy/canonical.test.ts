@@ -31,6 +31,11 @@ const ACCEPTED: readonly (readonly [string, string, string, readonly string[], s
   ['absolute-form with https and a port', 'HTTPS://example.com:8443/a', '/a', ['/a'], null],
   ['absolute-form with an empty path is the root', 'http://example.com', '/', ['/'], null],
   ['absolute-form with only a query', 'http://example.com?x', '/', ['/'], 'x'],
+  // The absolute-form rule is anchored at the start: a URL later in the target is data.
+  ['a URL in the query of an origin-form target', '/login?next=http://x/y', '/login', ['/login'], 'next=http://x/y'],
+  ['a URL in the query of an absolute-form target', 'http://h/a?next=https://x/y', '/a', ['/a'], 'next=https://x/y'],
+  ['a scheme-like segment without "//"', '/a/http:b', '/a/http:b', ['/a/http:b'], null],
+  ['the printable ends of ASCII in the query ("!" and "~")', '/a?!~', '/a', ['/a'], '!~'],
 ];
 
 // [name, raw request target, a word the reason contains]
@@ -83,6 +88,9 @@ const REJECTED: readonly (readonly [string, string, string])[] = [
   ['absolute-form of another scheme', 'ftp://h/a', 'origin-form'],
 ];
 
+/** Every byte Node's parser might let through that a backend could split or strip on. */
+const CONTROL_OR_SPACE = [...Array.from({ length: 0x21 }, (_v, code) => code), 0x7f].map((code) => [`0x${code.toString(16).padStart(2, '0')}`, String.fromCharCode(code)] as const);
+
 describe('canonicalizeTarget', () => {
   it.each(ACCEPTED)('accepts %s', (_name, raw, path, matchPaths, query) => {
     expect(canonicalizeTarget(raw)).toEqual({ ok: true, path, matchPaths, query });
@@ -92,5 +100,18 @@ describe('canonicalizeTarget', () => {
     const result = canonicalizeTarget(raw);
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.reason).toContain(reason);
+  });
+
+  it('"http://" inside the path is an empty segment, not an absolute-form target', () => {
+    expect(canonicalizeTarget('/a/http://b')).toEqual({ ok: false, reason: 'empty path segment ("//")' });
+  });
+
+  // Refused by the canonicaliser itself, whatever Node's HTTP parser lets through (its lenient
+  // mode, or a future change): the query is forwarded as sent, so it is checked as raw bytes.
+  it.each(CONTROL_OR_SPACE)('rejects the raw byte %s in the query, and in the path', (_name, char) => {
+    const reason = 'whitespace or control character in the request target';
+    expect(canonicalizeTarget(`/a?x=${char}`)).toEqual({ ok: false, reason });
+    expect(canonicalizeTarget(`/a?${char}`)).toEqual({ ok: false, reason });
+    expect(canonicalizeTarget(`/a${char}b`)).toEqual({ ok: false, reason });
   });
 });

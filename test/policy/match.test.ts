@@ -96,19 +96,19 @@ describe('resolveRequest', () => {
   function resolve(method: string, rawTarget: string): string[] {
     const target = canonicalizeTarget(rawTarget);
     if (!target.ok) throw new Error(target.reason);
-    return resolveRequest(matcher, method, target).map(summary);
+    return resolveRequest(matcher, method, target).map((r) => `${r.reading}: ${summary(r.match)}`);
   }
 
   it.each([
-    ['GET', '/photo', ['protected /photo']],
-    ['GET', '/photo/', ['protected /photo/??', 'protected /photo']],
-    ['GET', '/photo/abc/', ['protected /photo/??', 'protected /photo/?']],
-    ['GET', '/trail/', ['protected /trail/', 'unprotected']],
-    ['GET', '/api/users/', ['public /api/??']],
-    ['GET', '/', ['public /']],
-    ['GET', '/caf%c3%a9/menu?x=1', ['public /café/menu']],
-    ['GET', '/photo;jsessionid=1', ['protected /photo']],
-  ] as const)('%s %s → the distinct matches of every reading', (method, target, expected) => {
+    ['GET', '/photo', ['/photo: protected /photo']],
+    ['GET', '/photo/', ['/photo/: protected /photo/??', '/photo: protected /photo']],
+    ['GET', '/photo/abc/', ['/photo/abc/: protected /photo/??', '/photo/abc: protected /photo/?']],
+    ['GET', '/trail/', ['/trail/: protected /trail/', '/trail: unprotected']],
+    ['GET', '/api/users/', ['/api/users/: public /api/??']],
+    ['GET', '/', ['/: public /']],
+    ['GET', '/caf%c3%a9/menu?x=1', ['/café/menu: public /café/menu']],
+    ['GET', '/photo;jsessionid=1', ['/photo: protected /photo']],
+  ] as const)('%s %s → the distinct matches of every reading, each with the first reading that gave it', (method, target, expected) => {
     expect(resolve(method, target)).toEqual(expected);
   });
 });

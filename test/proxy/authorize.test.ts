@@ -17,11 +17,12 @@ function jwt(expSeconds: number): string {
   return `${part({ alg: 'RS256' })}.${part({ exp: expSeconds })}.sig`;
 }
 
-function setup(answer: () => Promise<CheckAccessResult>, opts: { cacheTtlMs?: number; introspectExp?: number } = {}) {
+function setup(answer: () => Promise<CheckAccessResult>, opts: { cacheTtlMs?: number; introspectExp?: number; introspectActive?: boolean } = {}) {
   const clock = { now: 1_000_000_000_000 };
   const calls: { rpt: string | null; path: string; method: string }[] = [];
   let repairs = 0;
   let introspections = 0;
+  const metrics = new ProxyMetrics();
   const authorizer = new Authorizer({
     checkAccess: (rpt, path, method) => {
       calls.push({ rpt, path, method });
@@ -34,19 +35,26 @@ function setup(answer: () => Promise<CheckAccessResult>, opts: { cacheTtlMs?: nu
     lifetime: new RptLifetime({
       introspect: () => {
         introspections += 1;
-        return Promise.resolve({ active: true, exp: opts.introspectExp ?? clock.now / 1000 + 3600 });
+        return Promise.resolve({ active: opts.introspectActive ?? true, exp: opts.introspectExp ?? clock.now / 1000 + 3600 });
       },
       max: 100,
       now: () => clock.now,
     }),
     cache: new DecisionCache({ max: 100, now: () => clock.now }),
     cacheTtlMs: opts.cacheTtlMs ?? 60_000,
-    metrics: new ProxyMetrics(),
+    metrics,
   });
-  return { authorizer, calls, clock, repairs: () => repairs, introspections: () => introspections };
+  return { authorizer, calls, clock, metrics, repairs: () => repairs, introspections: () => introspections };
 }
 
 const query = (rpt: string | null, pattern = '/photo') => ({ rpt, method: 'GET', pattern, generation: 1 });
+
+/** The current value of one metric series, by name and labels (0 when never set). */
+async function metricValue(metrics: ProxyMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = await metrics.registry.getSingleMetric(name)?.get();
+  const series = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+  return series?.value ?? 0;
+}
 
 describe('Authorizer', () => {
   it('caches a grant: the second identical check makes no oxd call', async () => {
@@ -97,6 +105,78 @@ describe('Authorizer', () => {
     await t.authorizer.check(query(rpt));
     await t.authorizer.check(query(rpt));
     expect(t.calls).toHaveLength(2);
+  });
+
+  // lru-cache reads a TTL of 0 as "never expires": storing a grant with TTL 0 would keep it for
+  // the life of the process, past the RPT's expiry and past --cache-ttl 0's promise.
+  it('--cache-ttl 0 caches nothing: every request asks oxd, even much later', async () => {
+    const t = setup(() => Promise.resolve(GRANTED), { cacheTtlMs: 0 });
+    const rpt = jwt(t.clock.now / 1000 + 3600);
+    expect(await t.authorizer.check(query(rpt))).toEqual({ kind: 'granted', cacheHit: false });
+    expect(await t.authorizer.check(query(rpt))).toEqual({ kind: 'granted', cacheHit: false });
+    t.clock.now += 1_800_000;
+    expect(await t.authorizer.check(query(rpt))).toEqual({ kind: 'granted', cacheHit: false });
+    expect(t.calls).toHaveLength(3);
+  });
+
+  it('an RPT whose cacheable lifetime ends right now is not cached (TTL exactly 0)', async () => {
+    const t = setup(() => Promise.resolve(GRANTED));
+    // exp minus the 1 s expiry skew is exactly now.
+    const rpt = jwt(t.clock.now / 1000 + 1);
+    await t.authorizer.check(query(rpt));
+    expect(await t.authorizer.check(query(rpt))).toEqual({ kind: 'granted', cacheHit: false });
+    expect(t.calls).toHaveLength(2);
+  });
+
+  it('an RPT whose cacheable lifetime ends within the millisecond is not cached', async () => {
+    const t = setup(() => Promise.resolve(GRANTED));
+    // JWT exp may be fractional: 0.5 ms of lifetime left must not become an entry with TTL 0.
+    const rpt = jwt((t.clock.now + 1000.5) / 1000);
+    await t.authorizer.check(query(rpt));
+    t.clock.now += 3_600_000;
+    await t.authorizer.check(query(rpt));
+    expect(t.calls).toHaveLength(2);
+  });
+
+  it('an RPT whose lifetime cannot be learnt (introspection: inactive) is served but not cached', async () => {
+    const t = setup(() => Promise.resolve(GRANTED), { introspectActive: false });
+    expect(await t.authorizer.check(query('opaque'))).toEqual({ kind: 'granted', cacheHit: false });
+    expect(await t.authorizer.check(query('opaque'))).toEqual({ kind: 'granted', cacheHit: false });
+    expect(t.calls).toHaveLength(2);
+  });
+
+  it('counts cache lookups by result, and only for checks that carry an RPT', async () => {
+    const t = setup(() => Promise.resolve(GRANTED));
+    await t.authorizer.check(query('opaque'));
+    await t.authorizer.check(query('opaque'));
+    await t.authorizer.check(query('opaque'));
+    await t.authorizer.check(query(null));
+    expect(await metricValue(t.metrics, 'umagate_decision_cache_lookups_total', { result: 'miss' })).toBe(1);
+    expect(await metricValue(t.metrics, 'umagate_decision_cache_lookups_total', { result: 'hit' })).toBe(2);
+  });
+
+  it('counts coalesced waits: 100 concurrent misses are 1 call and 99 waits, 99 in flight until it answers', async () => {
+    let release: (r: CheckAccessResult) => void = () => undefined;
+    const t = setup(() => new Promise((resolve) => (release = resolve)));
+    const all = Array.from({ length: 100 }, () => t.authorizer.check(query('opaque')));
+    expect(await metricValue(t.metrics, 'umagate_coalesced_waits_total')).toBe(99);
+    expect(await metricValue(t.metrics, 'umagate_coalesced_waits_in_flight')).toBe(99);
+    expect(await metricValue(t.metrics, 'umagate_decision_cache_lookups_total', { result: 'miss' })).toBe(100);
+    release(GRANTED);
+    const outcomes = await Promise.all(all);
+    expect(outcomes.every((o) => o.kind === 'granted' && !o.cacheHit)).toBe(true);
+    expect(await metricValue(t.metrics, 'umagate_coalesced_waits_in_flight')).toBe(0);
+    expect(await metricValue(t.metrics, 'umagate_coalesced_waits_total')).toBe(99);
+  });
+
+  it('a coalesced wait ends in flight even when the shared check fails', async () => {
+    let fail: (e: Error) => void = () => undefined;
+    const t = setup(() => new Promise((_resolve, reject) => (fail = reject)));
+    const all = [t.authorizer.check(query('opaque')), t.authorizer.check(query('opaque'))];
+    expect(await metricValue(t.metrics, 'umagate_coalesced_waits_in_flight')).toBe(1);
+    fail(new Error('down'));
+    expect((await Promise.all(all)).map((o) => o.kind)).toEqual(['unavailable', 'unavailable']);
+    expect(await metricValue(t.metrics, 'umagate_coalesced_waits_in_flight')).toBe(0);
   });
 
   it('100 concurrent identical misses share one oxd call', async () => {

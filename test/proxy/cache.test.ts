@@ -19,6 +19,18 @@ describe('decision cache (contract §5.2)', () => {
     expect(h.backend.seen).toHaveLength(2);
     const lines = h.logs.requests().slice(-2);
     expect(lines.map((l) => l.cacheHit)).toEqual([false, true]);
+    const metrics = await (await fetch(`${h.proxy.adminUrl}/metrics`)).text();
+    expect(metricValue(metrics, 'umagate_decision_cache_lookups_total{result="miss"}')).toBe(1);
+    expect(metricValue(metrics, 'umagate_decision_cache_lookups_total{result="hit"}')).toBe(1);
+  });
+
+  it('--cache-ttl 0 caches nothing: every request with the same RPT asks oxd', async () => {
+    h = await startHarness({ proxy: { cacheTtl: 0 } });
+    const rpt = await h.obtainRpt('GET', '/photo');
+    const before = h.oxd.count('uma_rs_check_access');
+    for (let i = 0; i < 3; i++) expect((await h.fetch('/photo', { headers: bearer(rpt) })).status).toBe(200);
+    expect(h.oxd.count('uma_rs_check_access') - before).toBe(3);
+    expect(h.logs.requests().slice(-3).map((l) => l.cacheHit)).toEqual([false, false, false]);
   });
 
   it('100 concurrent identical misses make one oxd call', async () => {
@@ -30,9 +42,16 @@ describe('decision cache (contract §5.2)', () => {
     const responses = await Promise.all(Array.from({ length: 100 }, () => harness.fetch('/photo', { headers: bearer(rpt) })));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(h.oxd.count('uma_rs_check_access') - before).toBe(1);
+    // Every request either waited for the one oxd call or, arriving after it, hit the cache.
     const metrics = await (await fetch(`${h.proxy.adminUrl}/metrics`)).text();
-    expect(metrics).toMatch(/umagate_coalesced_waits_total \d+/);
-    expect(Number(/umagate_coalesced_waits_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+    const misses = metricValue(metrics, 'umagate_decision_cache_lookups_total{result="miss"}');
+    const hits = metricValue(metrics, 'umagate_decision_cache_lookups_total{result="hit"}');
+    expect(misses + hits).toBe(100);
+    expect(metricValue(metrics, 'umagate_coalesced_waits_total')).toBe(misses - 1);
+    expect(misses).toBeGreaterThan(1);
+    expect(metricValue(metrics, 'umagate_coalesced_waits_in_flight')).toBe(0);
+    const lines = h.logs.requests().slice(-100);
+    expect(lines.filter((l) => l.cacheHit === true)).toHaveLength(hits);
   });
 
   it('never caches denials: each denied request asks oxd again', async () => {
@@ -108,3 +127,14 @@ describe('logs', () => {
     expect(granted.headers.get('x-request-id')).toBe(lines[1]?.requestId);
   });
 });
+
+/**
+ * The value of one series in a Prometheus text exposition (`name{labels}` as printed); 0 for a
+ * labelled series never incremented, which prom-client leaves out, as long as the metric exists.
+ */
+function metricValue(text: string, series: string): number {
+  const name = series.split('{')[0] ?? series;
+  if (!text.includes(`# TYPE ${name} `)) throw new Error(`no metric ${name} in /metrics`);
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}

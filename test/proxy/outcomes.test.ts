@@ -105,6 +105,25 @@ describe('outcome table (contract §5)', () => {
     expect(h.backend.seen).toHaveLength(0);
   });
 
+  // Response splitting (CWE-113): oxd's header is echoed verbatim, so one that is not a valid
+  // header value is garbage from oxd — 503 — and never reaches the client in any form.
+  it.each([
+    ['CR LF', 'UMA realm="rs",ticket="t-1"\r\nSet-Cookie: session=attacker'],
+    ['a bare LF', 'UMA realm="rs",ticket="t-1"\nSet-Cookie: session=attacker'],
+    ['NUL', 'UMA realm="rs",ticket="t-1"\u0000'],
+    ['DEL', 'UMA realm="rs",ticket="t-1"\u007f'],
+  ])("oxd's WWW-Authenticate with %s → 503, never echoed, never forwarded", async (_name, header) => {
+    h = await startHarness();
+    h.oxd.faults.add({ command: 'uma_rs_check_access', fault: { kind: 'answer', data: { access: 'denied', ticket: 't-1', 'www-authenticate_header': header } } });
+    const res = await h.send('/photo', { headers: bearer('some-rpt') });
+    expect(res.status).toBe(503);
+    expect(res.json().code).toBe('authorization_unavailable');
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.text).not.toContain('t-1');
+    expect(h.backend.seen).toHaveLength(0);
+  });
+
   it('two Authorization headers → 400 bad_request', async () => {
     h = await startHarness();
     const res = await rawRequest(h.proxy.url, 'GET /photo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\nConnection: close\r\n\r\n');
@@ -134,6 +153,34 @@ describe('outcome table (contract §5)', () => {
     const res = await h.fetch('/health');
     expect(res.status).toBe(504);
     expect(((await res.json()) as { code: string }).code).toBe('upstream_timeout');
+  });
+});
+
+describe('the decision log line with a trailing slash (two readings)', () => {
+  const SHELF_POLICY = `
+unprotected: deny
+resources:
+  - path: /shelf/
+    public: true
+  - path: /shelf
+    conditions:
+      - httpMethods: [GET]
+        scopes: [view]
+`;
+
+  it('names the reading and the pattern that refused, not only the path sent', async () => {
+    h = await startHarness({ policy: SHELF_POLICY });
+    const res = await h.send('/shelf/');
+    expect(res.status).toBe(401);
+    expect(h.logs.requests().at(-1)).toMatchObject({ path: '/shelf/', reading: '/shelf', pattern: '/shelf', outcome: 'uma_ticket', status: 401, cacheHit: false });
+  });
+
+  it('names the reading and the pattern that granted', async () => {
+    h = await startHarness({ policy: SHELF_POLICY });
+    const rpt = await h.obtainRpt('GET', '/shelf');
+    expect((await h.send('/shelf/', { headers: bearer(rpt) })).status).toBe(200);
+    const line = await h.logs.waitFor('the granted /shelf/ request', (l) => l.msg === 'request' && l.path === '/shelf/' && l.status === 200);
+    expect(line).toMatchObject({ reading: '/shelf', pattern: '/shelf', outcome: 'granted', cacheHit: false });
   });
 });
 

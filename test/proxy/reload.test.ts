@@ -13,7 +13,7 @@ afterEach(async () => {
 
 /** The proxy's report that it applied an edit it saw in the watched file (from line `from` on). */
 function reloadedByWatch(harness: Harness, from: number): Promise<LogLine> {
-  return harness.logs.waitFor((l) => l.msg === 'policy reloaded' && l.trigger === 'watch', from);
+  return harness.logs.waitFor('"policy reloaded" by the file watch', (l) => l.msg === 'policy reloaded' && l.trigger === 'watch', from);
 }
 
 const WITH_REPORTS = `${POLICY}

@@ -87,3 +87,40 @@ describe('framingProblem (node-http-proxy#1720)', () => {
     expect(framingProblem(method, headers) !== null).toBe(bad);
   });
 });
+
+describe('prepareUpstreamHeaders: hop-by-hop headers (RFC 9110 §7.6.1)', () => {
+  const ctx = { trustedPeer: false, peerAddress: '10.1.2.3', passCredentials: 'pass' as const, requestId: 'rid', upgrade: false };
+
+  it.each(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect'])('%s never goes upstream', (name) => {
+    const headers: IncomingHttpHeaders = { [name]: 'v', 'x-end-to-end': 'kept' };
+    prepareUpstreamHeaders(headers, ctx);
+    expect(headers[name]).toBeUndefined();
+    expect(headers['x-end-to-end']).toBe('kept');
+  });
+
+  it('every header named in Connection is dropped, whatever its case, spacing or "_" spelling', () => {
+    const headers: IncomingHttpHeaders = { host: 'gw', connection: ' X-One ,x_two,,X-THREE ', 'x-one': '1', 'x-two': '2', x_three: '3', 'x-four': '4' };
+    prepareUpstreamHeaders(headers, ctx);
+    expect(Object.keys(headers).filter((n) => n.startsWith('x-') || n.startsWith('x_')).sort()).toEqual([
+      'x-forwarded-for',
+      'x-forwarded-host',
+      'x-forwarded-proto',
+      'x-four',
+      'x-request-id',
+    ]);
+  });
+
+  it('a framing header named in Connection is kept (the request is refused before this; see framingProblem)', () => {
+    const headers: IncomingHttpHeaders = { connection: 'content-length, transfer-encoding', 'content-length': '5', 'transfer-encoding': 'chunked' };
+    prepareUpstreamHeaders(headers, ctx);
+    expect(headers['content-length']).toBe('5');
+    expect(headers['transfer-encoding']).toBe('chunked');
+  });
+
+  it('an upgrade keeps Connection and Upgrade but still drops the other hop-by-hop headers', () => {
+    const headers: IncomingHttpHeaders = { connection: 'Upgrade, x-hop', upgrade: 'websocket', 'x-hop': '1', te: 'trailers', 'proxy-connection': 'keep-alive' };
+    prepareUpstreamHeaders(headers, { ...ctx, upgrade: true });
+    expect(headers).toMatchObject({ connection: 'Upgrade, x-hop', upgrade: 'websocket' });
+    expect([headers['x-hop'], headers.te, headers['proxy-connection']]).toEqual([undefined, undefined, undefined]);
+  });
+});

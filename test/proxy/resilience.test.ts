@@ -13,7 +13,7 @@ afterEach(async () => {
 
 /** The breaker's own report that it moved to `to`, from log line `from` on. */
 function breakerMoved(harness: Harness, to: string, from: number): Promise<LogLine> {
-  return harness.logs.waitFor((l) => l.msg === 'oxd circuit breaker changed state' && l.to === to, from);
+  return harness.logs.waitFor(`"oxd circuit breaker changed state" to ${to}`, (l) => l.msg === 'oxd circuit breaker changed state' && l.to === to, from);
 }
 
 async function readiness(harness: Harness): Promise<{ oxd: { reachable: boolean; breaker: string } }> {
@@ -97,6 +97,25 @@ describe('boot while oxd is down', () => {
     await h.proxy.registered;
     expect((await fetch(`${harness.proxy.adminUrl}/readyz`)).status).toBe(200);
     expect((await h.fetch('/photo')).status).toBe(401);
+    expect(h.backend.seen.map((s) => s.url)).toEqual(['/health']);
+  });
+});
+
+describe('before the first registration completes', () => {
+  it('protected requests answer 503 without asking oxd, though oxd answers; public ones are served', async () => {
+    h = await startHarness({ oxdDown: true, waitRegistered: false });
+    // oxd is up but refuses to register the site, so the proxy stays unregistered.
+    h.oxd.faults.add({ command: 'register_site', fault: { kind: 'error', code: 'internal_error', description: 'registration refused by the test' } });
+    const from = h.logs.lines.length;
+    await h.oxd.start();
+    await h.logs.waitFor('the refused registration', (l) => String(l.err).includes('registration refused by the test'), from);
+    const res = await h.send('/photo', { headers: bearer('some-rpt') });
+    expect(res.status).toBe(503);
+    expect(res.json().code).toBe('authorization_unavailable');
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    expect(h.oxd.count('uma_rs_check_access')).toBe(0);
+    expect(h.logs.requests().at(-1)).toMatchObject({ path: '/photo', pattern: '/photo', outcome: 'authorization_unavailable', detail: 'not_registered' });
+    expect((await h.send('/health')).status).toBe(200);
     expect(h.backend.seen.map((s) => s.url)).toEqual(['/health']);
   });
 });

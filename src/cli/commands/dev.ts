@@ -5,13 +5,13 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
-import { formatProblem, PolicyError } from '../../policy/index.js';
 import { LOG_LEVELS } from '../../proxy/options.js';
 import { cliInvocation } from '../../sandbox/cli-invocation.js';
 import { DEV_INI_PATH } from '../../sandbox/dev-ini.js';
-import { PortInUseError } from '../../sandbox/port-in-use.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/sandbox.js';
 import { renderWalkthrough } from '../../sandbox/walkthrough.js';
+import { errorMessage } from '../../errors.js';
+import { failureText } from '../failure.js';
 
 /**
  * The proxy and admin ports of `serve`, oxd 3.1.x's own socket port, and for REST a port near
@@ -89,14 +89,12 @@ async function runDev(flags: DevFlags): Promise<void> {
   stopOnSignals(sandbox);
 }
 
-/** What went wrong in words, never a stack trace: the details are in the log lines above it. */
+/**
+ * What went wrong in words, never a stack trace (the details are in the log lines above it): the
+ * sandbox is for trying umagate out, so even an unexpected failure is a sentence here.
+ */
 function failureMessage(error: unknown): string {
-  if (error instanceof PortInUseError) return `umagate dev: ${error.message}`;
-  if (error instanceof PolicyError) {
-    return [`umagate dev: ${error.message}`, ...error.problems.map((p) => `  ${formatProblem(p)}`)].join('\n');
-  }
-  if (error instanceof Error) return `umagate dev: ${error.message}`;
-  return `umagate dev: ${String(error)}`;
+  return `umagate dev: ${failureText(error) ?? errorMessage(error)}`;
 }
 
 /** A wildcard bind address is not somewhere to send a request: use loopback instead. */

@@ -1,9 +1,9 @@
 /** `umagate explain [--policy FILE] [--json] METHOD PATH`: offline, what the proxy would do. */
 import type { Command } from 'commander';
-import { PolicyError, explain, loadPolicy } from '../../policy/index.js';
+import { explain, loadPolicy } from '../../policy/index.js';
 import type { Explanation, Policy } from '../../policy/index.js';
 import { DEFAULT_POLICY_FILE } from '../../proxy/options.js';
-import { printPolicyError } from './validate.js';
+import { reportFailure } from '../failure.js';
 
 function consequence(e: Explanation, policy: Policy): string {
   switch (e.outcome) {
@@ -47,9 +47,7 @@ export function registerExplainCommand(program: Command): void {
       try {
         policy = await loadPolicy(options.policy);
       } catch (err) {
-        if (!(err instanceof PolicyError)) throw err;
-        printPolicyError(err);
-        process.exitCode = 1;
+        reportFailure(err);
         return;
       }
       const explanation = explain(policy, method, path);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { OxdClient } from '../../oxd/client.js';
+import { errorMessage, isUmagateError } from '../../errors.js';
 import { OxdError } from '../../oxd/errors.js';
 import { defined, isRecord } from '../../oxd/json.js';
 import type { OxdLogger, UmaCondition, UmaResource } from '../../oxd/types.js';
@@ -348,8 +349,7 @@ const stderrLogger: OxdLogger = {
 };
 
 function printError(err: unknown): void {
-  const body =
-    err instanceof OxdError ? { code: err.code, message: err.message } : { code: 'internal_error', message: err instanceof Error ? err.message : String(err) };
+  const body = isUmagateError(err) ? { code: err.code, message: err.message } : { code: 'internal_error', message: errorMessage(err) };
   process.stderr.write(`${JSON.stringify(body)}\n`);
 }
 

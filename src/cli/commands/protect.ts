@@ -1,12 +1,10 @@
 /** `umagate protect`: register the policy with oxd and exit — 0 registered/unchanged, 1 error. */
 import type { Command } from 'commander';
-import { OxdError } from '../../oxd/index.js';
-import { PolicyError } from '../../policy/index.js';
-import { AuthorizationUnavailableError, registerPolicy } from '../../proxy/index.js';
+import { registerPolicy } from '../../proxy/index.js';
 import { createLogger } from '../../proxy/logger.js';
 import { DEFAULT_OXD_CONFIG, DEFAULT_OXD_TIMEOUT_SECONDS, DEFAULT_POLICY_FILE, MIN_TIMEOUT_SECONDS } from '../../proxy/options.js';
 import { envOption } from './serve.js';
-import { printPolicyError } from './validate.js';
+import { reportFailure } from '../failure.js';
 
 interface ProtectFlags {
   readonly policy: string;
@@ -38,10 +36,7 @@ export function registerProtectCommand(program: Command): void {
         const what = outcome.result === 'registered' ? `registered ${outcome.resources} resource(s)` : 'unchanged (oxd already holds this set)';
         process.stdout.write(`${flags.policy}: ${what}; oxd id ${outcome.oxdId ?? '(none)'}\n`);
       } catch (err) {
-        if (err instanceof PolicyError) printPolicyError(err);
-        else if (err instanceof OxdError || err instanceof AuthorizationUnavailableError) process.stderr.write(`${err.message}\n`);
-        else throw err;
-        process.exitCode = 1;
+        reportFailure(err);
       }
     });
 }

@@ -4,9 +4,7 @@
  * policy; SIGTERM/SIGINT drain in-flight requests and exit 0.
  */
 import { Option, type Command } from 'commander';
-import { OxdError } from '../../oxd/index.js';
-import { PolicyError } from '../../policy/index.js';
-import { OptionsError, startProxy } from '../../proxy/index.js';
+import { startProxy } from '../../proxy/index.js';
 import {
   DEFAULT_ADMIN_LISTEN,
   DEFAULT_CACHE_MAX,
@@ -22,7 +20,7 @@ import {
   DEFAULT_WORKERS,
   LOG_LEVELS,
 } from '../../proxy/options.js';
-import { printPolicyError } from './validate.js';
+import { reportFailure } from '../failure.js';
 
 interface ServeFlags {
   readonly policy: string;
@@ -75,10 +73,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   try {
     proxy = await startProxy(flags);
   } catch (err) {
-    if (err instanceof PolicyError) printPolicyError(err);
-    else if (err instanceof OptionsError || err instanceof OxdError) process.stderr.write(`${err.message}\n`);
-    else throw err;
-    process.exitCode = 1;
+    reportFailure(err);
     return;
   }
   const running = proxy;

@@ -1,6 +1,6 @@
 import { OxdError } from '../errors.js';
 import { failureOf } from './deadline.js';
-import { errorCode, errorMessage } from './foreign-error.js';
+import { errorCode, errorMessage } from '../../errors.js';
 import { badResponse } from './server-error.js';
 
 const TIMEOUT_CODES = new Set([

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { OxdError } from '../errors.js';
 import type { OxdLogger } from '../types.js';
-import { errorMessage } from './foreign-error.js';
+import { errorMessage } from '../../errors.js';
 import { warnInsecure } from './warn.js';
 
 export interface TlsSettings {

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { OxdError } from '../errors.js';
 import { failureOf } from './deadline.js';
-import { errorMessage } from './foreign-error.js';
+import { errorMessage } from '../../errors.js';
 import { badResponse } from './server-error.js';
 import { FrameDecoder } from './socket-frame.js';
 

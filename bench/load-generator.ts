@@ -123,7 +123,11 @@ const autocannonGenerator: LoadGenerator = {
 export async function pickLoadGenerator(): Promise<{ generator: LoadGenerator; note: string }> {
   const wrk = ensureDebianTool('wrk', 'wrk');
   if (!wrk.found) return { generator: autocannonGenerator, note: `autocannon, because ${wrk.reason}` };
-  const { stdout, stderr } = await run(wrk.path, ['-v']).catch((err: unknown) => ({ stdout: '', stderr: String(err) }));
+  // `wrk -v` prints its version, then its usage, and exits 1.
+  const { stdout, stderr } = await run(wrk.path, ['-v']).catch((err: unknown) => ({
+    stdout: typeof err === 'object' && err !== null && 'stdout' in err ? String(err.stdout) : '',
+    stderr: typeof err === 'object' && err !== null && 'stderr' in err ? String(err.stderr) : '',
+  }));
   const version = /wrk (?:debian\/)?(\d[\w.]*)/.exec(stdout + stderr)?.[1] ?? '(unknown version)';
   return { generator: wrkGenerator(wrk.path, version), note: `wrk ${version}` };
 }

@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { pickLoadGenerator, type LoadFigures, type LoadGenerator } from './load-generator.js';
 import { startNginx, type RunningNginx } from './nginx.js';
-import { treeRssMiB } from './process-rss.js';
+import { treeCpuMicros, treeRssMiB } from './process-tree.js';
 import { readCounters } from './proxy-metrics.js';
 import { PROTECTED_PATH, PUBLIC_PATH, startProxyRig, type BenchProxy, type ProxyRig } from './proxy-rig.js';
 import { spawnSut, type Sut } from './spawn-sut.js';
@@ -40,6 +40,8 @@ interface Scenario {
 
 interface Sample extends LoadFigures {
   readonly rssMiB: number;
+  /** CPU time of the row's process tree (the proxy, or the backend for the direct row) per request. */
+  readonly cpuMicrosPerRequest: number;
   readonly oxdCallsPerRequest: number | null;
 }
 
@@ -60,11 +62,13 @@ const unpinned: Pinning = { pinned: false, sutCommand: [process.execPath] };
 
 async function measure(load: LoadGenerator, scenario: Scenario, seconds: number): Promise<Sample> {
   const before = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
+  const cpuBefore = treeCpuMicros(scenario.pid);
   const figures = await load.run({ url: scenario.url, connections: CONNECTIONS, seconds, tokens: scenario.tokens });
+  const cpuMicrosPerRequest = (treeCpuMicros(scenario.pid) - cpuBefore) / Math.max(1, figures.requests);
   const rssMiB = treeRssMiB(scenario.pid);
   const after = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
   const oxdCallsPerRequest = before === null || after === null ? null : (after.oxdCalls - before.oxdCalls) / Math.max(1, after.requests - before.requests);
-  return { ...figures, rssMiB, oxdCallsPerRequest };
+  return { ...figures, rssMiB, cpuMicrosPerRequest, oxdCallsPerRequest };
 }
 
 function summarise(samples: readonly Sample[]): NonNullable<ProxyRow['figures']> {
@@ -77,6 +81,7 @@ function summarise(samples: readonly Sample[]): NonNullable<ProxyRow['figures']>
     p999Ms: mid((s) => s.p999Ms),
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
     rssMiB: mid((s) => s.rssMiB),
+    cpuMicrosPerRequest: mid((s) => s.cpuMicrosPerRequest),
     oxdCallsPerRequest: oxd,
     runs: samples.map((s) => s.requestsPerSecond),
   };

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { decide, type Decision, type EnforceContext } from './enforce.js';
 import type { Forwarder } from './forward.js';
-import type { Logger } from './logger.js';
+import type { DecisionLine, DecisionLog } from './logger.js';
 import type { ProxyMetrics } from './metrics.js';
 import { isTrustedPeer, type ServeOptions } from './options.js';
 import { framingProblem, prepareUpstreamHeaders, readRpt, requestIdOf } from './request-headers.js';
@@ -19,28 +19,14 @@ export interface HandlerDeps {
   readonly context: () => EnforceContext;
   readonly forwarder: Forwarder;
   readonly metrics: ProxyMetrics;
-  readonly logger: Logger;
+  /** The one `request` line per request. */
+  readonly decisionLog: DecisionLog;
   /** Called once per HTTP request, when its response closes (answered, forwarded or cut). */
   readonly onResponseClosed: () => void;
 }
 
 /** What the decision log line says about one request. */
-interface LogFields {
-  requestId: string;
-  /** Policy generation the request was judged under (null when it was refused before). */
-  generation: number | null;
-  method: string;
-  path: string | null;
-  /** With a trailing slash, the reading (with or without it) whose match decided. */
-  reading: string | null;
-  pattern: string | null;
-  outcome: string;
-  status: number;
-  cacheHit: boolean;
-  oxdMs: number;
-  upstreamMs: number | null;
-  detail: string | null;
-}
+type LogFields = DecisionLine;
 
 export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // The request's one 'close' listener: it ends the in-flight count and, once the request has
@@ -172,5 +158,5 @@ function consultsOxd(rejection: Rejection): boolean {
 function finish(deps: HandlerDeps, fields: LogFields): void {
   deps.metrics.requests.inc({ outcome: fields.outcome, pattern: fields.pattern ?? 'none' });
   const level = fields.outcome === 'authorization_unavailable' || fields.outcome.startsWith('upstream_') ? 'warn' : 'info';
-  deps.logger[level](fields, 'request');
+  deps.decisionLog(level, fields);
 }

@@ -14,7 +14,7 @@ import { DecisionCache } from './decision-cache.js';
 import type { EnforceContext } from './enforce.js';
 import { createForwarder, type Forwarder } from './forward.js';
 import { handleHttp, handleUpgrade, type HandlerDeps } from './handle-request.js';
-import type { Logger } from './logger.js';
+import { decisionLog, type Logger } from './logger.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { ListenAddress, ServeOptions } from './options.js';
 import type { OxdGuard } from './oxd-guard.js';
@@ -144,7 +144,7 @@ export class TrafficPlane {
       context: (): EnforceContext => ({ state: this.#state, registered: this.#registered, authorizer: this.#authorizer, retryAfterSeconds: guard.retryAfterSeconds }),
       forwarder: this.#forwarder,
       metrics,
-      logger,
+      decisionLog: decisionLog(logger),
       onResponseClosed: () => {
         this.#inFlight -= 1;
         if (this.#inFlight === 0) this.#drained?.();

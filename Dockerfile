@@ -2,7 +2,7 @@
 # TypeScript build, then a runtime image holding production dependencies and dist/ only.
 #
 # The base image is an ARG so that builders without registry access can substitute their own
-# node:*-bookworm-slim (see docs/sections/deployment.md).
+# node:*-bookworm-slim (README.md#the-container-image; scripts/container/local-base.sh is one).
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
@@ -19,7 +19,8 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="umagate" \
       org.opencontainers.image.description="UMA 2.0 enforcement reverse proxy in front of any HTTP backend, backed by Gluu oxd" \
-      org.opencontainers.image.licenses="Apache-2.0"
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/umagate/umagate"
 # UMAGATE_WORKERS: traffic processes (node:cluster). `auto` counts the CPUs of the container's
 # cpuset, not a CPU quota (--cpus, a Kubernetes CPU limit): under a quota, set it to the limit.
 ENV NODE_ENV=production \
@@ -33,7 +34,8 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: no install script of a dependency runs in the image that serves traffic.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --cache /tmp/npm-cache && rm -rf /tmp/npm-cache
 COPY --from=build /app/dist ./dist
-COPY policies.schema.json ./
+# The license travels with the code it covers (Apache-2.0, section 4).
+COPY LICENSE policies.schema.json ./
 # The bin named in package.json (made executable by `npm run build`), put on PATH without
 # `npm link`. Code stays root-owned: the `node` user can read it, not change it.
 RUN ln -s "/app/$(node -p 'require("./package.json").bin.umagate')" /usr/local/bin/umagate \

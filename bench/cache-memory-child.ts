@@ -35,9 +35,9 @@ async function main(): Promise<void> {
   const before = settle();
   // RPT-sized opaque tokens (a UUID-like 36 characters, as the dev oxd and Gluu issue).
   for (let i = 0; i < count; i++) {
-    await authorizer.check({ rpt: `rpt-${i.toString(16).padStart(32, '0')}`, method: 'GET', pattern: '/photo', generation: 1 });
+    await authorizer.check({ rpt: `rpt-${i.toString(16).padStart(32, '0')}`, method: 'GET', pattern: '/photo', generation: 1, client: '127.0.0.1' });
   }
-  const hit = await authorizer.check({ rpt: `rpt-${(count - 1).toString(16).padStart(32, '0')}`, method: 'GET', pattern: '/photo', generation: 1 });
+  const hit = await authorizer.check({ rpt: `rpt-${(count - 1).toString(16).padStart(32, '0')}`, method: 'GET', pattern: '/photo', generation: 1, client: '127.0.0.1' });
   if (hit.kind !== 'granted' || !hit.cacheHit) throw new Error('the last grant is not cached: the cache is smaller than the count');
   const after = settle();
   process.stdout.write(`${JSON.stringify({ count, rssMiB: after.rss / MiB, heapDeltaMiB: (after.heapUsed - before.heapUsed) / MiB, baseRssMiB: before.rss / MiB })}\n`);

@@ -65,6 +65,7 @@ function createTransport(options: OxdClientOptions, timeoutMs: number): OxdTrans
       host: options.host ?? DEFAULT_SOCKET_HOST,
       port: options.port ?? DEFAULT_SOCKET_PORT,
       timeoutMs,
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
       ...logger,
     });
   }
@@ -86,7 +87,9 @@ function optionsFromConfig(config: OxdConfig, extra: FromConfigFileOptions): Oxd
     ...(extra.logger === undefined ? {} : { logger: extra.logger }),
     ...(extra.now === undefined ? {} : { now: extra.now }),
   };
-  if (config.protocol === 'socket') return { ...common, protocol: 'socket', host: config.host, port: config.port };
+  if (config.protocol === 'socket') {
+    return { ...common, protocol: 'socket', host: config.host, port: config.port, ...(extra.poolSize === undefined ? {} : { poolSize: extra.poolSize }) };
+  }
   return {
     ...common,
     protocol: config.protocol,
@@ -98,6 +101,8 @@ function optionsFromConfig(config: OxdConfig, extra: FromConfigFileOptions): Oxd
 
 export interface FromConfigFileOptions {
   readonly logger?: OxdLogger;
+  /** Socket protocol: connections kept for concurrent calls (default 4); HTTP pools have no cap. */
+  readonly poolSize?: number;
   /** Clock in milliseconds since the epoch (default Date.now). */
   readonly now?: () => number;
 }

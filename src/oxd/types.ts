@@ -132,7 +132,13 @@ export interface OxdClientCommonOptions {
 
 export type OxdClientOptions = OxdClientCommonOptions &
   (
-    | { readonly protocol: 'socket'; readonly host?: string; readonly port?: number }
+    | {
+        readonly protocol: 'socket';
+        readonly host?: string;
+        readonly port?: number;
+        /** Connections kept for concurrent calls, one call in flight on each (default 4). */
+        readonly poolSize?: number;
+      }
     | {
         readonly protocol: 'https-extension' | 'rest';
         /** e.g. https://oxd.example.org:8443/ */

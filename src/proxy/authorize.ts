@@ -7,15 +7,17 @@ import { errorMessage } from '../errors.js';
 import { OxdError } from '../oxd/index.js';
 import type { CheckAccessResult } from '../oxd/index.js';
 import { SingleFlight, decisionKey, hashToken, type DecisionCache } from './decision-cache.js';
-import { AuthorizationUnavailableError } from './errors.js';
+import { AuthorizationUnavailableError, OxdCapacityError } from './errors.js';
 import type { ProxyMetrics } from './metrics.js';
+import type { OxdCaller } from './oxd-capacity.js';
 import type { RptLifetime } from './rpt-lifetime.js';
 
 export type AccessOutcome =
   | { readonly kind: 'granted'; readonly cacheHit: boolean }
   | { readonly kind: 'ticket'; readonly ticket: string; readonly wwwAuthenticate: string }
   | { readonly kind: 'forbidden' }
-  | { readonly kind: 'unavailable'; readonly error: AuthorizationUnavailableError };
+  | { readonly kind: 'unavailable'; readonly error: AuthorizationUnavailableError }
+  | { readonly kind: 'shed'; readonly error: OxdCapacityError };
 
 export interface AccessQuery {
   /** The RPT, or null when the request carried none (oxd is still asked, for a ticket). */
@@ -24,11 +26,13 @@ export interface AccessQuery {
   /** The matched pattern string: what is registered, so what oxd is asked about. */
   readonly pattern: string;
   readonly generation: number;
+  /** The client the oxd call is counted against (see oxd-capacity.ts). */
+  readonly client: string;
 }
 
 export interface AuthorizerDeps {
   /** uma_rs_check_access through the guard (deadline, retry, breaker). */
-  readonly checkAccess: (rpt: string | null, path: string, method: string) => Promise<CheckAccessResult>;
+  readonly checkAccess: (rpt: string | null, path: string, method: string, caller: OxdCaller) => Promise<CheckAccessResult>;
   /** Re-registers the policy after drift; concurrent callers share one attempt. */
   readonly repairRegistration: () => Promise<void>;
   readonly lifetime: RptLifetime;
@@ -99,6 +103,7 @@ export class Authorizer {
     try {
       result = await this.#checkRepairingDrift(query);
     } catch (err) {
+      if (err instanceof OxdCapacityError) return { kind: 'shed', error: err };
       return { kind: 'unavailable', error: asUnavailable(err) };
     }
     if (result.access === 'denied') {
@@ -107,15 +112,15 @@ export class Authorizer {
         : { kind: 'ticket', ticket: result.ticket, wwwAuthenticate: result.wwwAuthenticate };
     }
     if (query.rpt !== null && tokenHash !== null && key !== null) {
-      await this.#remember(query.rpt, tokenHash, key, epoch);
+      await this.#remember(query.rpt, tokenHash, key, epoch, callerOf(query));
     }
     return { kind: 'granted', cacheHit: false };
   }
 
-  async #remember(rpt: string, tokenHash: string, key: string, epoch: number): Promise<void> {
+  async #remember(rpt: string, tokenHash: string, key: string, epoch: number, caller: OxdCaller): Promise<void> {
     let remaining: number | null;
     try {
-      remaining = await this.#deps.lifetime.remainingMs(rpt, tokenHash);
+      remaining = await this.#deps.lifetime.remainingMs(rpt, tokenHash, caller);
     } catch {
       // Lifetime unknown (introspection failed): serve this grant, cache nothing.
       remaining = null;
@@ -125,7 +130,7 @@ export class Authorizer {
   }
 
   async #checkRepairingDrift(query: AccessQuery): Promise<CheckAccessResult> {
-    const ask = (): Promise<CheckAccessResult> => this.#deps.checkAccess(query.rpt, query.pattern, query.method);
+    const ask = (): Promise<CheckAccessResult> => this.#deps.checkAccess(query.rpt, query.pattern, query.method, callerOf(query));
     try {
       return await ask();
     } catch (err) {
@@ -146,6 +151,10 @@ export class Authorizer {
       throw err;
     }
   }
+}
+
+function callerOf(query: AccessQuery): OxdCaller {
+  return { carriesToken: query.rpt !== null, client: query.client };
 }
 
 function asUnavailable(err: unknown): AuthorizationUnavailableError {

@@ -44,7 +44,8 @@ interface Slot {
 export async function startClusterPrimary(options: ServeOptions, input: StartProxyOptions, logger: Logger): Promise<RunningProxy> {
   const loaded = await loadPolicyFile(options.policyFile);
   const metrics = new ProxyMetrics();
-  const oxd = await createOxdControl(options, logger, metrics, input.breaker);
+  // The primary serves no request: no lanes, only registration, reloads, repairs and probes.
+  const oxd = await createOxdControl(options, logger, metrics, { breaker: input.breaker, lanes: undefined });
   const supervisor = new Supervisor(options, workerInput(input), logger);
   const control = new ControlPlane(
     { options, logger, metrics, registrar: oxd.registrar, watchPolicy: input.watchPolicy ?? true, publish: (snapshot) => {

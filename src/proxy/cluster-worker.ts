@@ -13,7 +13,7 @@ import { sha256 } from './control-plane.js';
 import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ServeOptions } from './options.js';
-import { createOxdGuard } from './oxd-control.js';
+import { createOxdCapacity, createOxdGuard } from './oxd-control.js';
 import type { OxdGuard } from './oxd-guard.js';
 import type { ProbeClient } from './oxd-probe.js';
 import { compileState, type PolicyState } from './policy-state.js';
@@ -50,6 +50,8 @@ class Worker {
   readonly #logger: Logger;
   readonly #metrics = new ProxyMetrics();
   readonly #guard: OxdGuard;
+  /** oxd connections of this worker's client: one per lane slot, plus a few. */
+  readonly #poolSize: number;
   readonly #traffic: TrafficPlane;
   readonly #drifts = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   #client: OxdClient | null = null;
@@ -62,7 +64,9 @@ class Worker {
   private constructor(input: WorkerInput, policy: PolicyMessage) {
     this.#options = resolveServeOptions(input);
     this.#logger = createLogger(this.#options.logLevel).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
-    this.#guard = createOxdGuard({ options: this.#options, logger: this.#logger, metrics: this.#metrics, client: this.#probeClient(), breaker: input.breaker });
+    const lanes = createOxdCapacity(this.#options, this.#metrics, input.oxdLanes);
+    this.#poolSize = lanes.poolSize;
+    this.#guard = createOxdGuard({ options: this.#options, logger: this.#logger, metrics: this.#metrics, client: this.#probeClient(), breaker: input.breaker, capacity: lanes.capacity });
     this.#traffic = new TrafficPlane({
       options: this.#options,
       logger: this.#logger,
@@ -146,7 +150,7 @@ class Worker {
       // Registration wrote the oxd id and credentials to the config: read them afresh.
       const { config } = await OxdConfigFile.load(this.#options.oxdConfig);
       const previous = this.#client;
-      this.#client = OxdClient.fromConfig(config, { logger: this.#logger.child({ component: 'oxd' }) });
+      this.#client = OxdClient.fromConfig(config, { logger: this.#logger.child({ component: 'oxd' }), poolSize: this.#poolSize });
       this.#epoch = message.registrationEpoch;
       this.#traffic.forgetGrants();
       await previous?.close();

@@ -51,6 +51,8 @@ export interface EnforceInput {
   /** `req.url` exactly as received. */
   readonly target: string;
   readonly rpt: RptReading;
+  /** Who oxd-bound work is counted against (peer, or forwarded client behind a trusted proxy). */
+  readonly client: string;
 }
 
 type ReadingVerdict =
@@ -76,8 +78,8 @@ export function decide(ctx: EnforceContext, input: EnforceInput): Decision | Pro
   for (let i = 0; i < readings.length; i++) {
     const current = readings[i];
     if (current === undefined) continue;
-    const verdict = judge(ctx, current.match, rpt);
-    if (verdict instanceof Promise) return decideRest(ctx, verdict, current.reading, readings.slice(i + 1), rpt, tally);
+    const verdict = judge(ctx, current.match, rpt, input.client);
+    if (verdict instanceof Promise) return decideRest(ctx, verdict, current.reading, readings.slice(i + 1), { rpt, client: input.client }, tally);
     const rejected = tally.add(verdict, current.reading);
     if (rejected !== null) return rejected;
   }
@@ -85,11 +87,18 @@ export function decide(ctx: EnforceContext, input: EnforceInput): Decision | Pro
 }
 
 /** The readings left once one needed oxd: judged one after the other, in order. */
-async function decideRest(ctx: EnforceContext, pending: Promise<ReadingVerdict>, pendingReading: string, rest: readonly ReadingMatch[], rpt: string | null, tally: Tally): Promise<Decision> {
+async function decideRest(
+  ctx: EnforceContext,
+  pending: Promise<ReadingVerdict>,
+  pendingReading: string,
+  rest: readonly ReadingMatch[],
+  asker: { readonly rpt: string | null; readonly client: string },
+  tally: Tally,
+): Promise<Decision> {
   const first = tally.add(await pending, pendingReading);
   if (first !== null) return first;
   for (const { reading, match } of rest) {
-    const rejected = tally.add(await judge(ctx, match, rpt), reading);
+    const rejected = tally.add(await judge(ctx, match, asker.rpt, asker.client), reading);
     if (rejected !== null) return rejected;
   }
   return tally.decision();
@@ -142,7 +151,7 @@ function rank(reason: ForwardReason): number {
 const UNPROTECTED_ALLOWED: ReadingVerdict = { allowed: true, reason: 'unprotected_allowed', pattern: null, cacheHit: true };
 const UNPROTECTED_DENIED: ReadingVerdict = { allowed: false, rejection: { code: 'unprotected' }, pattern: null, detail: null };
 
-function judge(ctx: EnforceContext, match: Match, rpt: string | null): ReadingVerdict | Promise<ReadingVerdict> {
+function judge(ctx: EnforceContext, match: Match, rpt: string | null, client: string): ReadingVerdict | Promise<ReadingVerdict> {
   switch (match.outcome) {
     case 'public':
       return { allowed: true, reason: 'public', pattern: match.pattern, cacheHit: true };
@@ -154,7 +163,7 @@ function judge(ctx: EnforceContext, match: Match, rpt: string | null): ReadingVe
         return { allowed: false, rejection: unavailable(ctx), pattern, detail: 'not_registered' };
       }
       // match.method, not the request's: a HEAD judged as GET is asked about (and cached as) GET.
-      const outcome = ctx.authorizer.check({ rpt, method: match.method, pattern, generation: ctx.state.generation });
+      const outcome = ctx.authorizer.check({ rpt, method: match.method, pattern, generation: ctx.state.generation, client });
       return outcome instanceof Promise ? outcome.then((o) => verdictOf(ctx, o, pattern)) : verdictOf(ctx, outcome, pattern);
     }
   }
@@ -175,5 +184,7 @@ function verdictOf(ctx: EnforceContext, outcome: AccessOutcome, pattern: string)
       return { allowed: false, rejection: { code: 'uma_forbidden' }, pattern, detail: null };
     case 'unavailable':
       return { allowed: false, rejection: unavailable(ctx), pattern, detail: outcome.error.reason };
+    case 'shed':
+      return { allowed: false, rejection: { code: 'too_many_requests', retryAfterSeconds: outcome.error.retryAfterSeconds }, pattern, detail: outcome.error.reason };
   }
 }

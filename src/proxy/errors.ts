@@ -46,6 +46,26 @@ export class AuthorizationUnavailableError extends UmagateError<'authorization_u
   }
 }
 
+/** Why a request's oxd call was not made: its client's bound, or its lane's full queue. */
+export type ShedReason = 'client_limit' | 'queue_full';
+
+/**
+ * oxd has no capacity for this request now (oxd-capacity.ts). Answered 429 with Retry-After;
+ * never an oxd failure, so the circuit breaker does not count it.
+ */
+export class OxdCapacityError extends Error {
+  override readonly name = 'OxdCapacityError';
+  readonly code = 'too_many_requests';
+  readonly reason: ShedReason;
+  readonly retryAfterSeconds: number;
+
+  constructor(reason: ShedReason, retryAfterSeconds: number) {
+    super(reason === 'client_limit' ? 'this client has too many requests waiting for an authorization decision' : 'too many requests are waiting for an authorization decision');
+    this.reason = reason;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 export type UpstreamErrorCode = 'upstream_unreachable' | 'upstream_timeout';
 
 /** The backend could not be reached or did not answer in time (translated once, in forward.ts). */

@@ -4,14 +4,14 @@
  * requests and WebSocket upgrades go through the same decision, so an upgrade is enforced
  * exactly like a GET of the same path.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { decide, type Decision, type EnforceContext } from './enforce.js';
 import type { Forwarder } from './forward.js';
 import type { DecisionLine, DecisionLog } from './logger.js';
 import type { ProxyMetrics } from './metrics.js';
 import { isTrustedPeer, type ServeOptions } from './options.js';
-import { framingProblem, prepareUpstreamHeaders, readRpt, requestIdOf } from './request-headers.js';
+import { clientAddress, framingProblem, hostProblem, readRpt, requestIdOf, upstreamHeaders } from './request-headers.js';
 import { sendRejection, statusOf, writeRejectionToSocket, type Rejection } from './respond.js';
 
 export interface HandlerDeps {
@@ -41,9 +41,11 @@ export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: S
   });
   const requestId = requestIdOf(req.headers);
   const method = req.method ?? 'GET';
-  const framing = framingProblem(method, req.headers);
-  if (framing !== null) {
-    rejectHttp(deps, res, { requestId, method, path: null, pattern: null, rejection: { code: 'bad_request', detail: framing } });
+  const problem = requestProblem(req, method, false);
+  if (problem !== null) {
+    const rejection: Rejection = { code: 'bad_request', detail: problem };
+    sendRejection(res, rejection, requestId);
+    finish(deps, rejectedFields(requestId, method, rejection));
     return;
   }
   const timed = timedDecision(deps, req, requestId, method);
@@ -53,11 +55,11 @@ export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: S
     finish(deps, fields);
     return;
   }
-  prepare(deps, req, decision.url, requestId, false);
+  const headers = prepare(deps, req, decision.url, requestId, false);
   // Forwarded answers carry the id too, so a client can quote it against the decision log.
   res.setHeader('x-request-id', requestId);
   forwarded = { fields, at: performance.now() };
-  deps.forwarder.web(req, res, (err) => {
+  deps.forwarder.web(req, res, headers, (err) => {
     fields.outcome = err.code;
     fields.detail = err.message;
     if (!req.socket.destroyed) sendRejection(res, { code: err.code }, requestId);
@@ -67,10 +69,12 @@ export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: S
 export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const requestId = requestIdOf(req.headers);
   const method = req.method ?? 'GET';
-  if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || method !== 'GET') {
-    const rejection: Rejection = { code: 'bad_request', detail: 'only WebSocket upgrades of GET requests are proxied' };
+  const problem =
+    (req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || method !== 'GET' ? 'only WebSocket upgrades of GET requests are proxied' : requestProblem(req, method, true);
+  if (problem !== null) {
+    const rejection: Rejection = { code: 'bad_request', detail: problem };
     writeRejectionToSocket(socket, rejection, requestId);
-    finish(deps, { ...emptyFields(requestId, method), outcome: rejection.code, status: statusOf(rejection.code), detail: rejection.detail });
+    finish(deps, rejectedFields(requestId, method, rejection));
     return;
   }
   const timed = timedDecision(deps, req, requestId, method);
@@ -80,14 +84,53 @@ export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, soc
     finish(deps, fields);
     return;
   }
-  prepare(deps, req, decision.url, requestId, true);
-  fields.status = 101;
-  deps.forwarder.ws(req, socket, head, (err) => {
-    fields.outcome = err.code;
-    fields.status = statusOf(err.code);
-    writeRejectionToSocket(socket, { code: err.code }, requestId);
+  const headers = prepare(deps, req, decision.url, requestId, true);
+  forwardUpgrade(deps, { req, socket, head, headers, requestId, fields });
+}
+
+/**
+ * Hands an allowed upgrade to the backend. Its log line and metric are written once the outcome
+ * is known — when the client connection closes, or at once when the backend cannot be reached —
+ * with the status the backend really answered: 101 only if it switched protocols.
+ */
+function forwardUpgrade(
+  deps: HandlerDeps,
+  u: { req: IncomingMessage; socket: Duplex; head: Buffer; headers: OutgoingHttpHeaders; requestId: string; fields: LogFields },
+): void {
+  const { fields, socket } = u;
+  const at = performance.now();
+  let answered = false;
+  let logged = false;
+  const log = (): void => {
+    if (logged) return;
+    logged = true;
+    fields.upstreamMs = Math.round(performance.now() - at);
+    finish(deps, fields);
+  };
+  socket.once('close', log);
+  deps.forwarder.ws(u.req, socket, u.head, u.headers, {
+    onAnswer: (status) => {
+      answered = true;
+      fields.status = status;
+    },
+    onError: (err) => {
+      fields.detail = err.message;
+      if (answered) {
+        // The answer is on its way or the tunnel is open: no second answer can be written.
+        socket.destroy();
+        return;
+      }
+      fields.outcome = err.code;
+      fields.status = statusOf(err.code);
+      writeRejectionToSocket(socket, { code: err.code }, u.requestId);
+      log();
+    },
   });
-  finish(deps, fields);
+}
+
+/** A reason to refuse the request before it is judged (smuggling guards, Host), or null. */
+function requestProblem(req: IncomingMessage, method: string, upgrade: boolean): string | null {
+  return framingProblem(method, req.headers, upgrade) ?? hostProblem(req.rawHeaders);
 }
 
 interface TimedDecision {
@@ -102,35 +145,28 @@ interface TimedDecision {
 function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): TimedDecision | Promise<TimedDecision> {
   const started = performance.now();
   const context = deps.context();
+  const client = clientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], (address) => isTrustedPeer(deps.options, address));
   const timed = (decision: Decision): TimedDecision => ({ decision, fields: baseFields(decision, requestId, context.state.generation, method, performance.now() - started) });
-  const decision = decide(context, { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders) });
+  const decision = decide(context, { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders), client });
   return decision instanceof Promise ? decision.then(timed) : timed(decision);
 }
 
-function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, upgrade: boolean): void {
+function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, upgrade: boolean): OutgoingHttpHeaders {
   const peerAddress = req.socket.remoteAddress ?? '';
-  prepareUpstreamHeaders(req.headers, {
+  // The canonical target is what was matched, so it is what the backend gets.
+  req.url = url;
+  return upstreamHeaders(req.headers, {
     trustedPeer: isTrustedPeer(deps.options, peerAddress),
     peerAddress,
     passCredentials: deps.options.passCredentials,
     requestId,
     upgrade,
   });
-  // The canonical target is what was matched, so it is what the backend gets (contract §5.1).
-  req.url = url;
 }
 
-function rejectHttp(
-  deps: HandlerDeps,
-  res: ServerResponse,
-  r: { requestId: string; method: string; path: string | null; pattern: string | null; rejection: Rejection },
-): void {
-  sendRejection(res, r.rejection, r.requestId);
-  finish(deps, { ...emptyFields(r.requestId, r.method), outcome: r.rejection.code, status: statusOf(r.rejection.code) });
-}
-
-function emptyFields(requestId: string, method: string): LogFields {
-  return { requestId, generation: null, method, path: null, reading: null, pattern: null, outcome: '', status: 0, cacheHit: false, oxdMs: 0, upstreamMs: null, detail: null };
+function rejectedFields(requestId: string, method: string, rejection: Rejection): LogFields {
+  const detail = 'detail' in rejection ? rejection.detail : null;
+  return { requestId, generation: null, method, path: null, reading: null, pattern: null, outcome: rejection.code, status: statusOf(rejection.code), cacheHit: false, oxdMs: 0, upstreamMs: null, detail };
 }
 
 function baseFields(decision: Decision, requestId: string, generation: number, method: string, decideMs: number): LogFields {

@@ -24,6 +24,12 @@ export class ProxyMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly oxdShed = new Counter({
+    name: 'umagate_oxd_shed_total',
+    help: 'Requests answered 429 instead of asking oxd, by lane (token, anonymous) and reason (client_limit, queue_full)',
+    labelNames: ['lane', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly cacheLookups = new Counter({
     name: 'umagate_decision_cache_lookups_total',
     help: 'Decision cache lookups by result (hit or miss)',

@@ -23,6 +23,11 @@ export const DEFAULT_LOG_LEVEL = 'info';
 export const DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 30;
 /** Deadline of one oxd call, enforced by the proxy whatever the ini says. */
 export const DEFAULT_OXD_TIMEOUT_SECONDS = 5;
+/**
+ * oxd-bound requests (no cached grant) one client may have running or waiting, counted apart for
+ * requests with and without a token; the next one is answered 429 (oxd-capacity.ts).
+ */
+export const DEFAULT_OXD_PER_CLIENT = 16;
 /** How long SIGTERM waits for in-flight requests before cutting them. */
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 /** Traffic processes: 1 serves in this process; more (or `auto`, one per core) use node:cluster. */
@@ -51,6 +56,7 @@ export interface ServeOptions {
   readonly logLevel: LogLevel;
   readonly upstreamTimeoutMs: number;
   readonly oxdTimeoutMs: number;
+  readonly oxdPerClient: number;
   readonly shutdownGraceMs: number;
   /** Traffic workers; 1 means no cluster (the process serves traffic itself). */
   readonly workers: number;
@@ -70,6 +76,7 @@ export interface ServeOptionsInput {
   readonly logLevel?: string | undefined;
   readonly upstreamTimeout?: string | number | undefined;
   readonly oxdTimeout?: string | number | undefined;
+  readonly oxdPerClient?: string | number | undefined;
   readonly shutdownGrace?: string | number | undefined;
   /** A count, or `auto` for one per available core. */
   readonly workers?: string | number | undefined;
@@ -95,6 +102,7 @@ export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
   const cacheMax = parseNumber('--cache-max', input.cacheMax ?? DEFAULT_CACHE_MAX, { min: 1, integer: true }, fail);
   const upstreamTimeout = parseNumber('--upstream-timeout', input.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
   const oxdTimeout = parseNumber('--oxd-timeout', input.oxdTimeout ?? DEFAULT_OXD_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
+  const oxdPerClient = parseNumber('--oxd-per-client', input.oxdPerClient ?? DEFAULT_OXD_PER_CLIENT, { min: 1, integer: true }, fail);
   const shutdownGrace = parseNumber('--shutdown-grace', input.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, { min: 0, integer: false }, fail);
   const workers = parseWorkers(input.workers ?? DEFAULT_WORKERS, fail);
   const logLevel = input.logLevel ?? DEFAULT_LOG_LEVEL;
@@ -118,6 +126,7 @@ export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
     logLevel,
     upstreamTimeoutMs: Math.round(upstreamTimeout * 1000),
     oxdTimeoutMs: Math.round(oxdTimeout * 1000),
+    oxdPerClient,
     shutdownGraceMs: Math.round(shutdownGrace * 1000),
     workers,
   });

@@ -12,6 +12,7 @@ import { errorMessage } from '../errors.js';
 import { OxdError, isOxdTransportError } from '../oxd/index.js';
 import { AuthorizationUnavailableError, type UnavailableReason } from './errors.js';
 import type { BreakerState, ProxyMetrics } from './metrics.js';
+import type { OxdCapacity, OxdCaller } from './oxd-capacity.js';
 
 /** Consecutive transport failures that open the breaker. */
 const DEFAULT_FAILURE_THRESHOLD = 3;
@@ -37,6 +38,8 @@ export interface OxdGuardOptions {
    * probe with yet (it is asked again an interval later). Without it, only calls probe.
    */
   readonly probe?: () => ProbeCall | null;
+  /** Lanes and per-client bounds for calls made on behalf of a request (see oxd-capacity.ts). */
+  readonly capacity?: OxdCapacity;
 }
 
 export interface GuardedCall {
@@ -48,6 +51,11 @@ export interface GuardedCall {
    * an overloaded oxd makes the outage longer.
    */
   readonly retryUnreachable: boolean;
+  /**
+   * The request this call is made for: it waits for a slot of its lane first, or is shed with
+   * OxdCapacityError. Boot, reload and probe calls have none.
+   */
+  readonly caller?: OxdCaller;
 }
 
 export class OxdGuard {
@@ -85,7 +93,16 @@ export class OxdGuard {
   }
 
   async call<T>(spec: GuardedCall, work: () => Promise<T>): Promise<T> {
-    return this.#run(spec, work, this.#admit());
+    const { capacity } = this.#options;
+    if (spec.caller === undefined || capacity === undefined) return this.#run(spec, work, this.#admit());
+    // Waiting for a lane slot happens before the deadline starts and the breaker is asked: a
+    // queue is never an oxd failure, and a shed call never reached oxd.
+    const release = await capacity.enter(spec.caller);
+    try {
+      return await this.#run(spec, work, this.#admit());
+    } finally {
+      release();
+    }
   }
 
   /** Stops the background probe for good (the proxy is shutting down). */

@@ -4,7 +4,7 @@
  * how the RPT is read. Header names are compared case-insensitively with `_` read as `-`,
  * because many backends (WSGI, PHP, Jetty) fold them that way (CVE-2020-14359, CVE-2025-64484).
  */
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
 /** Exact names (normalised) a client could use to make the backend see another URL or method. */
@@ -20,8 +20,23 @@ const SPOOFABLE = new Set([
   // the client really asked for": a backend behind them may believe a client-sent copy.
   'x-original-uri',
   'x-original-method',
+  'x-original-path',
+  'x-request-uri',
+  'x-rewrite-uri',
   'x-envoy-original-path',
+  'x-envoy-original-url',
   'x-envoy-original-method',
+  'x-original-host',
+  'x-host',
+  // The client address as CDNs and load balancers report it (Akamai, Cloudflare, Fastly, GCP,
+  // Rackspace…): backends use them for IP allow-lists and rate limits, so a client-sent copy
+  // would pick its own address.
+  'true-client-ip',
+  'x-client-ip',
+  'client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
 ]);
 
 /**
@@ -82,6 +97,25 @@ export function readRpt(rawHeaders: readonly string[]): RptReading {
   return { kind: 'bearer', token };
 }
 
+/**
+ * The address a per-client bound counts against. Behind trusted proxies it is the rightmost
+ * X-Forwarded-For entry that is not itself a trusted proxy: entries further left were written by
+ * the client and prove nothing (oauth2-proxy PR #3478 trusted the leftmost one for its
+ * allow-list, so any client could claim any address).
+ */
+export function clientAddress(peer: string, forwardedFor: string | string[] | undefined, isTrusted: (address: string) => boolean): string {
+  if (!isTrusted(peer)) return peer;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => hop !== '');
+  for (let i = hops.length - 1; i >= 0; i -= 1) {
+    const hop = hops[i] ?? '';
+    if (!isTrusted(hop)) return hop;
+  }
+  return hops[0] ?? peer;
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The client's X-Request-Id when it is a plain id (it ends up in logs), else a fresh UUID. */
@@ -91,18 +125,47 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
 }
 
 /**
- * Smuggling guards, checked before anything is forwarded. (1) http-proxy's deleteLength pass
- * (http-party/node-http-proxy#1720): on a DELETE or OPTIONS without Content-Length it sets
+ * Smuggling guards, checked before anything is judged or forwarded. (1) http-proxy's deleteLength
+ * pass (http-party/node-http-proxy#1720): on a DELETE or OPTIONS without Content-Length it sets
  * `content-length: 0` and drops Transfer-Encoding, yet still pipes the body, which the backend
  * then reads as a second request. (2) `Connection: content-length` / `transfer-encoding`: see
- * FRAMING. Returns a reason, or null when fine.
+ * FRAMING. (3) An upgrade request with body framing: http-proxy forwards the framing header but
+ * never the body, so a backend that does not switch protocols waits for bytes that the next
+ * request on that upstream connection supplies — and parses what follows them as a request no
+ * one judged. Returns a reason, or null when fine.
  */
-export function framingProblem(method: string, headers: IncomingHttpHeaders): string | null {
+export function framingProblem(method: string, headers: IncomingHttpHeaders, upgrade = false): string | null {
   for (const token of listTokens(headers.connection)) {
     if (FRAMING.has(token)) return `the Connection header lists ${token}, a message-framing header`;
   }
   if ((method === 'DELETE' || method === 'OPTIONS') && headers['transfer-encoding'] !== undefined && headers['content-length'] === undefined) {
     return `${method} with a Transfer-Encoding body is not accepted`;
+  }
+  if (upgrade && (headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined)) {
+    return 'an upgrade request carries no body: Content-Length and Transfer-Encoding are not accepted on it';
+  }
+  return null;
+}
+
+/**
+ * `host[:port]` with a DNS name, IPv4 address or bracketed IPv6 address. Anything else (a path,
+ * `?`, `#`, `@` userinfo, spaces, an empty value) would reach the backend and X-Forwarded-Host,
+ * where URL builders (password-reset links, redirects, absolute-URL routers) trust it.
+ */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::[0-9]{1,5})?$/;
+
+/**
+ * Refuses a Host header a backend should not trust: one that is not `host[:port]`, or more than
+ * one of them (Node keeps the first; a backend may read the last). HTTP/1.0 may omit it; Node
+ * itself refuses an HTTP/1.1 request without one. Returns a reason, or null when fine.
+ */
+export function hostProblem(rawHeaders: readonly string[]): string | null {
+  let seen = 0;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() !== 'host') continue;
+    seen += 1;
+    if (seen > 1) return 'more than one Host header';
+    if (!HOST.test(rawHeaders[i + 1] ?? '')) return 'the Host header is not host[:port]';
   }
   return null;
 }
@@ -117,27 +180,33 @@ export interface UpstreamHeaderContext {
   readonly upgrade: boolean;
 }
 
-/** Rewrites `headers` in place into what the backend receives. */
-export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, ctx: UpstreamHeaderContext): void {
+/**
+ * What the backend receives, as a new object: the client's headers stay as they came, because
+ * http-proxy reads the client's `Connection` (close, or HTTP/1.0 without keep-alive) to decide
+ * whether the client connection is kept open after the answer.
+ */
+export function upstreamHeaders(headers: IncomingHttpHeaders, ctx: UpstreamHeaderContext): OutgoingHttpHeaders {
   const connectionTokens = listTokens(headers.connection);
-  for (const name of Object.keys(headers)) {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
     const normalized = normalizeHeaderName(name);
     // framingProblem refuses such requests; this keeps the framing should any path skip it.
     const hopByHop = HOP_BY_HOP.has(normalized) || (connectionTokens.has(normalized) && !FRAMING.has(normalized));
     const keepForUpgrade = ctx.upgrade && (normalized === 'connection' || normalized === 'upgrade');
-    if ((hopByHop && !keepForUpgrade) || (!ctx.trustedPeer && isForwardingName(normalized))) {
-      Reflect.deleteProperty(headers, name);
-    }
+    if ((hopByHop && !keepForUpgrade) || (!ctx.trustedPeer && isForwardingName(normalized))) continue;
+    out[name] = value;
   }
-  if (ctx.passCredentials === 'hide') delete headers.authorization;
-  headers['x-request-id'] = ctx.requestId;
-  const priorFor = ctx.trustedPeer ? headers['x-forwarded-for'] : undefined;
-  headers['x-forwarded-for'] = typeof priorFor === 'string' && priorFor !== '' ? `${priorFor}, ${ctx.peerAddress}` : ctx.peerAddress;
-  if (!ctx.trustedPeer || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = 'http';
-  if (!ctx.trustedPeer || headers['x-forwarded-host'] === undefined) {
-    if (headers.host === undefined) delete headers['x-forwarded-host'];
-    else headers['x-forwarded-host'] = headers.host;
+  if (ctx.passCredentials === 'hide') delete out.authorization;
+  out['x-request-id'] = ctx.requestId;
+  const priorFor = ctx.trustedPeer ? out['x-forwarded-for'] : undefined;
+  out['x-forwarded-for'] = typeof priorFor === 'string' && priorFor !== '' ? `${priorFor}, ${ctx.peerAddress}` : ctx.peerAddress;
+  if (!ctx.trustedPeer || out['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = 'http';
+  if (!ctx.trustedPeer || out['x-forwarded-host'] === undefined) {
+    if (headers.host === undefined) delete out['x-forwarded-host'];
+    else out['x-forwarded-host'] = headers.host;
   }
+  return out;
 }
 
 function listTokens(value: string | undefined): ReadonlySet<string> {

@@ -14,6 +14,7 @@ export type Rejection =
   | { readonly code: 'uma_ticket'; readonly ticket: string; readonly wwwAuthenticate: string }
   | { readonly code: 'uma_forbidden' }
   | { readonly code: 'authorization_unavailable'; readonly retryAfterSeconds: number }
+  | { readonly code: 'too_many_requests'; readonly retryAfterSeconds: number }
   | { readonly code: 'upstream_unreachable' }
   | { readonly code: 'upstream_timeout' }
   | { readonly code: 'not_found' }
@@ -34,6 +35,7 @@ const TABLE: { readonly [C in RejectionCode]: { readonly status: number; readonl
     status: 503,
     message: 'The authorization service is unavailable; retry later',
   },
+  too_many_requests: { status: 429, message: 'Too many requests are waiting for an authorization decision; retry later' },
   upstream_unreachable: { status: 502, message: 'The upstream service could not be reached' },
   upstream_timeout: { status: 504, message: 'The upstream service did not answer in time' },
   not_found: { status: 404, message: 'No such endpoint' },
@@ -70,6 +72,7 @@ export function renderRejection(rejection: Rejection, requestId: string | null):
       headers.warning = '199 - "UMA Authorization Server Unreachable"';
       break;
     case 'authorization_unavailable':
+    case 'too_many_requests':
       headers['retry-after'] = String(rejection.retryAfterSeconds);
       break;
     default:

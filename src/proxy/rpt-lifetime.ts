@@ -7,6 +7,7 @@
 import { LRUCache } from 'lru-cache';
 import type { RptIntrospectionResult } from '../oxd/types.js';
 import { SingleFlight } from './decision-cache.js';
+import type { OxdCaller } from './oxd-capacity.js';
 
 /** Cached grants end this long before the RPT's expiry, to absorb clock skew with the AS. */
 const RPT_EXPIRY_SKEW_MS = 1_000;
@@ -27,7 +28,7 @@ function jwtExpiry(token: string): number | null {
 }
 
 export interface RptLifetimeOptions {
-  readonly introspect: (rpt: string) => Promise<RptIntrospectionResult>;
+  readonly introspect: (rpt: string, caller: OxdCaller) => Promise<RptIntrospectionResult>;
   readonly max: number;
   /** Wall clock in ms since the epoch (RPT `exp` is wall-clock time). */
   readonly now: () => number;
@@ -47,18 +48,18 @@ export class RptLifetime {
    * Milliseconds a grant for this RPT may still be cached (0 or less: do not cache), or null
    * when the lifetime could not be learnt (then nothing is cached either).
    */
-  async remainingMs(rpt: string, tokenHash: string): Promise<number | null> {
-    const expMs = await this.#expiryMs(rpt, tokenHash);
+  async remainingMs(rpt: string, tokenHash: string, caller: OxdCaller): Promise<number | null> {
+    const expMs = await this.#expiryMs(rpt, tokenHash, caller);
     return expMs === null ? null : expMs - RPT_EXPIRY_SKEW_MS - this.#options.now();
   }
 
-  async #expiryMs(rpt: string, tokenHash: string): Promise<number | null> {
+  async #expiryMs(rpt: string, tokenHash: string, caller: OxdCaller): Promise<number | null> {
     const fromJwt = jwtExpiry(rpt);
     if (fromJwt !== null) return fromJwt * 1000;
     const cached = this.#expiries.get(tokenHash);
     if (cached !== undefined) return cached;
     return this.#flights.run(tokenHash, async () => {
-      const result = await this.#options.introspect(rpt);
+      const result = await this.#options.introspect(rpt, caller);
       if (!result.active || typeof result.exp !== 'number') return null;
       const expMs = result.exp * 1000;
       const ttl = expMs - this.#options.now();

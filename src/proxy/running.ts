@@ -2,6 +2,7 @@
 import type { DestinationStream } from 'pino';
 import type { Logger } from './logger.js';
 import type { ServeOptionsInput } from './options.js';
+import type { OxdCapacityOptions } from './oxd-capacity.js';
 import type { ReloadResult } from './reload.js';
 
 export interface StartProxyOptions extends ServeOptionsInput {
@@ -15,6 +16,8 @@ export interface StartProxyOptions extends ServeOptionsInput {
   readonly breaker?: { readonly failureThreshold?: number; readonly probeIntervalMs?: number };
   /** Request-head deadline (default HEADERS_TIMEOUT_MS; tests shorten it). */
   readonly headersTimeoutMs?: number;
+  /** oxd lanes for requests with and without a token (default DEFAULT_LANES), per traffic process. */
+  readonly oxdLanes?: OxdCapacityOptions['lanes'];
 }
 
 export interface RunningProxy {

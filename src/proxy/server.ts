@@ -10,7 +10,7 @@ import { ControlPlane, loadPolicyFile, type ControlSnapshot } from './control-pl
 import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ServeOptions } from './options.js';
-import { createOxdControl, type OxdControl } from './oxd-control.js';
+import { createOxdCapacity, createOxdControl, type OxdControl } from './oxd-control.js';
 import type { RunningProxy, StartProxyOptions } from './running.js';
 import { HEADERS_TIMEOUT_MS, TrafficPlane, listen } from './traffic.js';
 
@@ -32,7 +32,7 @@ async function startSingleProcess(options: ServeOptions, input: StartProxyOption
     traffic?.apply(snapshot.state, snapshot.registered);
   };
   const loaded = await loadPolicyFile(options.policyFile);
-  const oxd = await createOxdControl(options, logger, metrics, input.breaker);
+  const oxd = await createOxdControl(options, logger, metrics, { breaker: input.breaker, lanes: createOxdCapacity(options, metrics, input.oxdLanes) });
   const control = new ControlPlane({ options, logger, metrics, registrar: oxd.registrar, watchPolicy: input.watchPolicy ?? true, publish }, loaded);
   traffic = new TrafficPlane({
     options,

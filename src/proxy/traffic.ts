@@ -123,11 +123,11 @@ export class TrafficPlane {
       return current;
     };
     return new Authorizer({
-      checkAccess: (rpt, path, method) =>
-        guard.call({ command: 'uma_rs_check_access', retryUnreachable: true }, () => requireClient().umaRsCheckAccess(rpt, path, method)),
+      checkAccess: (rpt, path, method, caller) =>
+        guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, () => requireClient().umaRsCheckAccess(rpt, path, method)),
       repairRegistration: () => this.#deps.repairRegistration(this.#state.generation),
       lifetime: new RptLifetime({
-        introspect: (rpt) => guard.call({ command: 'introspect_rpt', retryUnreachable: true }, () => requireClient().introspectRpt(rpt)),
+        introspect: (rpt, caller) => guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, () => requireClient().introspectRpt(rpt)),
         max: options.cacheMax,
         now,
       }),

@@ -32,6 +32,7 @@ const FLAGS: readonly { readonly flag: string; readonly env: string; readonly de
   { flag: '--log-level <level>', env: 'UMAGATE_LOG_LEVEL', default: 'default: "info"' },
   { flag: '--upstream-timeout <seconds>', env: 'UMAGATE_UPSTREAM_TIMEOUT', default: '(default: "30"' },
   { flag: '--oxd-timeout <seconds>', env: 'UMAGATE_OXD_TIMEOUT', default: '(default: "5"' },
+  { flag: '--oxd-per-client <n>', env: 'UMAGATE_OXD_PER_CLIENT', default: '(default: "16"' },
   { flag: '--shutdown-grace <seconds>', env: 'UMAGATE_SHUTDOWN_GRACE', default: '(default: "10"' },
   { flag: '--workers <count>', env: 'UMAGATE_WORKERS', default: '(default: "1"' },
 ];

@@ -71,6 +71,12 @@ describe('Dockerfile', () => {
     expect(execForm(only(runtime, 'CMD').args)).toEqual(['serve']);
   });
 
+  it("labels the image with package.json's license and ships the license text beside the code", async () => {
+    const { license } = JSON.parse(await readFile(root('package.json'), 'utf8')) as { license: string };
+    expect(only(runtime, 'LABEL').args).toContain(`org.opencontainers.image.licenses="${license}"`);
+    expect(runtime.some((i) => i.keyword === 'COPY' && /^(\S+\s+)*LICENSE\s/.test(i.args))).toBe(true);
+  });
+
   it('exposes the default traffic and admin ports, and its environment defaults agree with the CLI', () => {
     expect(only(runtime, 'EXPOSE').args.split(/\s+/).map(Number)).toEqual([portOf(DEFAULT_LISTEN), portOf(DEFAULT_ADMIN_LISTEN)]);
     const env = envOf(runtime);

@@ -145,8 +145,8 @@ describe('README', () => {
   });
 
   // Where each kind of command runs for real: npm ci/test in .ci/run; npm start's `umagate dev`
-  // in test/sandbox/walkthrough.test.ts; npm run test:container (docker build/run/exec through
-  // container-smoke.sh) in .ci/run; the compose file in test/deploy/examples.test.ts.
+  // in test/sandbox/walkthrough.test.ts; npm run test:container (docker build/run/exec, or their
+  // buildah equivalents) in .ci/run; the compose file in test/deploy/examples.test.ts.
   it.each(commands.map((c) => [c] as const))('`%s` is a command umagate has', async (command) => {
     const [head, second] = words(command);
     if (head === 'npm') {

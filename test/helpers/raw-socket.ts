@@ -10,6 +10,8 @@ export interface RawUpstream {
   readonly url: string;
   /** Every byte received on every connection, in arrival order (latin1). */
   bytes(): string;
+  /** The bytes received, one string per connection, in the order the connections opened. */
+  connections(): string[];
   /** Resolves once the bytes received end with `suffix`. */
   receivedThrough(suffix: string): Promise<void>;
   close(): Promise<void>;
@@ -18,10 +20,13 @@ export interface RawUpstream {
 /** Answers every received chunk that ends a head with a tiny 200, and records all bytes. */
 export async function startRawUpstream(): Promise<RawUpstream> {
   let received = '';
+  const perConnection: string[] = [];
   const waiters: { readonly suffix: string; readonly resolve: () => void }[] = [];
   const server: Server = createServer((socket) => {
+    const index = perConnection.push('') - 1;
     socket.on('data', (chunk: Buffer) => {
       received += chunk.toString('latin1');
+      perConnection[index] = `${perConnection[index] ?? ''}${chunk.toString('latin1')}`;
       if (chunk.includes('\r\n\r\n')) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
       for (const waiter of waiters) if (received.endsWith(waiter.suffix)) waiter.resolve();
     });
@@ -31,6 +36,7 @@ export async function startRawUpstream(): Promise<RawUpstream> {
   return {
     url: `http://127.0.0.1:${port}`,
     bytes: () => received,
+    connections: () => [...perConnection],
     receivedThrough: (suffix) =>
       received.endsWith(suffix)
         ? Promise.resolve()

@@ -18,6 +18,7 @@ describe('resolveServeOptions', () => {
       logLevel: 'info',
       upstreamTimeoutMs: 30_000,
       oxdTimeoutMs: 5_000,
+      oxdPerClient: 16,
     });
     expect(Object.isFrozen(o)).toBe(true);
   });
@@ -25,13 +26,13 @@ describe('resolveServeOptions', () => {
   it('collects every problem in one OptionsError', () => {
     let error: unknown;
     try {
-      resolveServeOptions({ listen: 'nope', passCredentials: 'phantom', cacheTtl: '-1', cacheMax: '1.5', trustProxy: '10.0.0.0/33', logLevel: 'loud' });
+      resolveServeOptions({ listen: 'nope', passCredentials: 'phantom', cacheTtl: '-1', cacheMax: '1.5', oxdPerClient: '0', trustProxy: '10.0.0.0/33', logLevel: 'loud' });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(OptionsError);
     const options = (error as OptionsError).problems.map((p) => p.option);
-    expect(options).toEqual(['--upstream', '--listen', '--pass-credentials', '--cache-ttl', '--cache-max', '--log-level', '--trust-proxy']);
+    expect(options).toEqual(['--upstream', '--listen', '--pass-credentials', '--cache-ttl', '--cache-max', '--oxd-per-client', '--log-level', '--trust-proxy']);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 /** Header hygiene units: RPT reading, spoofed-header stripping, X-Forwarded-*, hop-by-hop. */
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { framingProblem, isForwardingHeader, prepareUpstreamHeaders, readRpt } from '../../src/proxy/request-headers.js';
+import { framingProblem, isForwardingHeader, readRpt, upstreamHeaders } from '../../src/proxy/request-headers.js';
 
 describe('readRpt', () => {
   it.each([
@@ -29,7 +29,7 @@ describe('isForwardingHeader', () => {
   });
 });
 
-describe('prepareUpstreamHeaders', () => {
+describe('upstreamHeaders', () => {
   const base = { peerAddress: '10.1.2.3', passCredentials: 'pass' as const, requestId: 'rid', upgrade: false };
 
   it('drops spoofed headers from an untrusted peer and sets its own X-Forwarded-*', () => {
@@ -44,8 +44,8 @@ describe('prepareUpstreamHeaders', () => {
       'keep-alive': 'timeout=5',
       authorization: 'Bearer t',
     };
-    prepareUpstreamHeaders(headers, { ...base, trustedPeer: false });
-    expect(headers).toEqual({
+    const before = { ...headers };
+    expect(upstreamHeaders(headers, { ...base, trustedPeer: false })).toEqual({
       host: 'gw.example',
       authorization: 'Bearer t',
       'x-request-id': 'rid',
@@ -53,27 +53,28 @@ describe('prepareUpstreamHeaders', () => {
       'x-forwarded-proto': 'http',
       'x-forwarded-host': 'gw.example',
     });
+    // The client's own headers stay as they came: http-proxy reads its Connection header.
+    expect(headers).toEqual(before);
   });
 
   it('keeps and extends the forwarding headers of a trusted peer', () => {
     const headers: IncomingHttpHeaders = { host: 'gw', 'x-forwarded-for': '1.1.1.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'public.example' };
-    prepareUpstreamHeaders(headers, { ...base, trustedPeer: true });
-    expect(headers['x-forwarded-for']).toBe('1.1.1.1, 10.1.2.3');
-    expect(headers['x-forwarded-proto']).toBe('https');
-    expect(headers['x-forwarded-host']).toBe('public.example');
+    const out = upstreamHeaders(headers, { ...base, trustedPeer: true });
+    expect(out['x-forwarded-for']).toBe('1.1.1.1, 10.1.2.3');
+    expect(out['x-forwarded-proto']).toBe('https');
+    expect(out['x-forwarded-host']).toBe('public.example');
   });
 
   it('hide strips Authorization', () => {
     const headers: IncomingHttpHeaders = { authorization: 'Bearer t' };
-    prepareUpstreamHeaders(headers, { ...base, trustedPeer: false, passCredentials: 'hide' });
-    expect(headers.authorization).toBeUndefined();
+    expect(upstreamHeaders(headers, { ...base, trustedPeer: false, passCredentials: 'hide' }).authorization).toBeUndefined();
   });
 
   it('keeps Connection/Upgrade for a WebSocket upgrade', () => {
     const headers: IncomingHttpHeaders = { connection: 'Upgrade', upgrade: 'websocket' };
-    prepareUpstreamHeaders(headers, { ...base, trustedPeer: false, upgrade: true });
-    expect(headers.connection).toBe('Upgrade');
-    expect(headers.upgrade).toBe('websocket');
+    const out = upstreamHeaders(headers, { ...base, trustedPeer: false, upgrade: true });
+    expect(out.connection).toBe('Upgrade');
+    expect(out.upgrade).toBe('websocket');
   });
 });
 
@@ -88,20 +89,18 @@ describe('framingProblem (node-http-proxy#1720)', () => {
   });
 });
 
-describe('prepareUpstreamHeaders: hop-by-hop headers (RFC 9110 §7.6.1)', () => {
+describe('upstreamHeaders: hop-by-hop headers (RFC 9110 §7.6.1)', () => {
   const ctx = { trustedPeer: false, peerAddress: '10.1.2.3', passCredentials: 'pass' as const, requestId: 'rid', upgrade: false };
 
   it.each(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect'])('%s never goes upstream', (name) => {
-    const headers: IncomingHttpHeaders = { [name]: 'v', 'x-end-to-end': 'kept' };
-    prepareUpstreamHeaders(headers, ctx);
-    expect(headers[name]).toBeUndefined();
-    expect(headers['x-end-to-end']).toBe('kept');
+    const out = upstreamHeaders({ [name]: 'v', 'x-end-to-end': 'kept' }, ctx);
+    expect(out[name]).toBeUndefined();
+    expect(out['x-end-to-end']).toBe('kept');
   });
 
   it('every header named in Connection is dropped, whatever its case, spacing or "_" spelling', () => {
     const headers: IncomingHttpHeaders = { host: 'gw', connection: ' X-One ,x_two,,X-THREE ', 'x-one': '1', 'x-two': '2', x_three: '3', 'x-four': '4' };
-    prepareUpstreamHeaders(headers, ctx);
-    expect(Object.keys(headers).filter((n) => n.startsWith('x-') || n.startsWith('x_')).sort()).toEqual([
+    expect(Object.keys(upstreamHeaders(headers, ctx)).filter((n) => n.startsWith('x-') || n.startsWith('x_')).sort()).toEqual([
       'x-forwarded-for',
       'x-forwarded-host',
       'x-forwarded-proto',
@@ -112,15 +111,15 @@ describe('prepareUpstreamHeaders: hop-by-hop headers (RFC 9110 §7.6.1)', () => 
 
   it('a framing header named in Connection is kept (the request is refused before this; see framingProblem)', () => {
     const headers: IncomingHttpHeaders = { connection: 'content-length, transfer-encoding', 'content-length': '5', 'transfer-encoding': 'chunked' };
-    prepareUpstreamHeaders(headers, ctx);
-    expect(headers['content-length']).toBe('5');
-    expect(headers['transfer-encoding']).toBe('chunked');
+    const out = upstreamHeaders(headers, ctx);
+    expect(out['content-length']).toBe('5');
+    expect(out['transfer-encoding']).toBe('chunked');
   });
 
   it('an upgrade keeps Connection and Upgrade but still drops the other hop-by-hop headers', () => {
     const headers: IncomingHttpHeaders = { connection: 'Upgrade, x-hop', upgrade: 'websocket', 'x-hop': '1', te: 'trailers', 'proxy-connection': 'keep-alive' };
-    prepareUpstreamHeaders(headers, { ...ctx, upgrade: true });
-    expect(headers).toMatchObject({ connection: 'Upgrade, x-hop', upgrade: 'websocket' });
-    expect([headers['x-hop'], headers.te, headers['proxy-connection']]).toEqual([undefined, undefined, undefined]);
+    const out = upstreamHeaders(headers, { ...ctx, upgrade: true });
+    expect(out).toMatchObject({ connection: 'Upgrade, x-hop', upgrade: 'websocket' });
+    expect([out['x-hop'], out.te, out['proxy-connection']]).toEqual([undefined, undefined, undefined]);
   });
 });

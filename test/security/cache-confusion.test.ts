@@ -1,5 +1,6 @@
 /**
- * Attack class: decision-cache confusion (CVE-2021-32701 Oathkeeper; heimdall#3452/#3445). The
+ * Attack class: decision-cache confusion (CVE-2021-32701, ory/oathkeeper#743; heimdall#3452/#3445:
+ * the cache was keyed by token only, so a token cached while passing rule A was accepted by rule B). The
  * attacker gets one grant cached, then replays the same RPT where that grant must not answer:
  * another method on the same pattern, another pattern, after a policy reload, a HEAD judged as
  * GET (which may reuse the GET grant — same oxd question), or with a JWT-shaped RPT whose `exp`
@@ -27,12 +28,16 @@ describe('a cached grant answers only its own question', () => {
     expect((await h.send('/photo', { headers: bearer(rpt) })).status).toBe(200);
     expect((await h.send('/photo', { headers: bearer(rpt) })).status).toBe(200); // now from the cache
     expect(h.logs.requests().at(-1)?.cacheHit).toBe(true);
+    const checks = h.oxd.count('uma_rs_check_access');
     const post = await h.send('/photo', { method: 'POST', headers: bearer(rpt), body: 'x' });
     expect(post.status).toBe(401);
     const other = await h.send('/admin', { headers: bearer(rpt) });
     expect(other.status).toBe(401);
+    // Same scope as /photo (CVE-2026-9799's "same type of resource"): still its own question.
     const album = await h.send('/albums/a', { headers: bearer(rpt) });
     expect(album.status).toBe(401);
+    // Each was asked of oxd, none answered by the cached GET /photo grant.
+    expect(h.oxd.count('uma_rs_check_access')).toBe(checks + 3);
     expect(h.backend.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /photo', 'GET /photo']);
   });
 

@@ -5,9 +5,14 @@
  * adding a `;` parameter or a trailing slash. Protected literals match case-insensitively and
  * public ones case-sensitively, a protected resource wins at equal specificity, and a path ending
  * in `/` must be allowed under both readings — so each variant stays protected.
+ *
+ * Why protected literals ignore case: oxd matches protected paths case-insensitively, and so do
+ * many backends (Windows, IIS, case-insensitive routers), so a case-sensitive matcher would let
+ * `/ADMIN` slip past `/admin`. A public `/health` must not make `/HEALTH` public, since the
+ * backend may map it elsewhere: case can only make a path MORE protected.
  */
 import { describe, expect, it } from 'vitest';
-import { useFileHarness } from '../proxy/harness.js';
+import { expectRefused, useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness({
   policy: `
@@ -57,5 +62,17 @@ describe('a protected path cannot be made public', () => {
     expect(h.logs.requests().at(-1)).toMatchObject({ outcome: 'unprotected_allowed', pattern: null });
     await h.send('/health');
     expect(h.logs.requests().at(-1)).toMatchObject({ outcome: 'public', pattern: '/health' });
+  });
+});
+
+describe('case variants under unprotected: deny (the default policy)', () => {
+  const denyHarness = useFileHarness();
+
+  it.each(['/ADMIN', '/Admin', '/aDmIn', '/%41dmin'])('%s is the protected /admin (401 with a ticket)', async (target) => {
+    await expectRefused(denyHarness(), target, 401, 'uma_ticket');
+  });
+
+  it('/HEALTH is not the public /health (403 unprotected)', async () => {
+    await expectRefused(denyHarness(), '/HEALTH', 403, 'unprotected');
   });
 });

@@ -6,9 +6,14 @@
  * upgrades of GET, after the same decision as a GET of that path; h2c, POST upgrades, duplicate or
  * listed Upgrade values are refused with 400, and denied WebSocket paths get the normal answer —
  * in every case the backend sees nothing. Raw sockets: `ws` would refuse to send some of these.
+ *
+ * Also here, the audit trail of an upgrade: it used to be logged and counted as `101` with the
+ * decision's outcome before the backend was even reached, so an upgrade to a dead upstream, which
+ * the client saw as 502, showed in the log and the metrics as a successful switch. The line is
+ * now written when the outcome is known.
  */
-import { describe, expect, it } from 'vitest';
-import { useFileHarness } from '../proxy/harness.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startHarness, useFileHarness } from '../proxy/harness.js';
 import { rawExchange, statusOf } from '../helpers/raw-socket.js';
 
 const harness = useFileHarness();
@@ -32,7 +37,8 @@ describe('upgrades that must not become tunnels', () => {
     const { status, raw, forwarded } = await upgrade(head);
     expect(status).toBe(400);
     expect(raw).toContain('"code":"bad_request"');
-    expect(raw).not.toContain('101');
+    // The status line, not the body: a random request id may well contain "101".
+    expect(raw).not.toMatch(/^HTTP\/1\.1 101/m);
     expect(forwarded).toBe(0);
   });
 
@@ -52,5 +58,20 @@ describe('upgrades that must not become tunnels', () => {
     const raw = await rawExchange(h.proxy.url, 'GET /public/x HTTP/1.1\r\nHost: gw\r\nUpgrade: h2c\r\nConnection: close\r\n\r\n');
     expect(statusOf(raw)).toBe(200);
     expect(h.backend.seen.at(-1)?.headers.upgrade).toBeUndefined();
+  });
+});
+
+describe('the log line and metric of an upgrade', () => {
+  it('an upgrade to a dead upstream is logged and counted as upstream_unreachable, not 101', async () => {
+    // Port 1 (tcpmux) is not served on a test machine: the connection is refused.
+    const h = await startHarness({ proxy: { upstream: 'http://127.0.0.1:1' } });
+    onTestFinished(() => h.close());
+    const raw = await rawExchange(h.proxy.url, `GET /public/x HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${WS}\r\n`);
+    expect(statusOf(raw)).toBe(502);
+    const line = await h.logs.waitFor('the request line of the upgrade', (l) => l.msg === 'request' && l.path === '/public/x');
+    expect(line).toMatchObject({ outcome: 'upstream_unreachable', status: 502, pattern: '/public/??' });
+    const metrics = await (await fetch(`${h.proxy.adminUrl}/metrics`)).text();
+    expect(metrics).toContain('umagate_requests_total{outcome="upstream_unreachable",pattern="/public/??"} 1');
+    expect(metrics).not.toMatch(/umagate_requests_total\{outcome="public"/);
   });
 });

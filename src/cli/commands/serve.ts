@@ -12,6 +12,7 @@ import {
   DEFAULT_LISTEN,
   DEFAULT_LOG_LEVEL,
   DEFAULT_OXD_CONFIG,
+  DEFAULT_OXD_PER_CLIENT,
   DEFAULT_OXD_TIMEOUT_SECONDS,
   DEFAULT_PASS_CREDENTIALS,
   DEFAULT_POLICY_FILE,
@@ -35,6 +36,7 @@ interface ServeFlags {
   readonly logLevel: string;
   readonly upstreamTimeout: string;
   readonly oxdTimeout: string;
+  readonly oxdPerClient: string;
   readonly shutdownGrace: string;
   readonly workers: string;
 }
@@ -61,6 +63,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(envOption('--log-level <level>', 'log level', 'LOG_LEVEL', DEFAULT_LOG_LEVEL).choices(LOG_LEVELS))
     .addOption(envOption('--upstream-timeout <seconds>', 'how long the backend may take to answer (then 504)', 'UPSTREAM_TIMEOUT', String(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)))
     .addOption(envOption('--oxd-timeout <seconds>', 'deadline of one oxd call (then 503)', 'OXD_TIMEOUT', String(DEFAULT_OXD_TIMEOUT_SECONDS)))
+    .addOption(envOption('--oxd-per-client <n>', 'oxd-bound requests one client may have waiting, with and without a token each (then 429)', 'OXD_PER_CLIENT', String(DEFAULT_OXD_PER_CLIENT)))
     .addOption(envOption('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
     .addOption(envOption('--workers <count>', 'traffic processes: a count, or auto for one per CPU core', 'WORKERS', DEFAULT_WORKERS))
     .action(async (flags: ServeFlags) => {

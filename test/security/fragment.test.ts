@@ -6,7 +6,7 @@
  * is fine) with 400.
  */
 import { describe, it } from 'vitest';
-import { expectRefused, useFileHarness } from './harness.js';
+import { expectRefused, useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness();
 

@@ -6,7 +6,7 @@
  * trick. umagate refuses every such target with 400 before matching; nothing is forwarded.
  */
 import { describe, it } from 'vitest';
-import { expectRefused, useFileHarness } from './harness.js';
+import { expectRefused, useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness();
 

@@ -6,7 +6,7 @@
  * are read as `/` by some servers (and by WHATWG URL). umagate rejects all of them with 400.
  */
 import { describe, it } from 'vitest';
-import { expectRefused, useFileHarness } from './harness.js';
+import { expectRefused, useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness();
 

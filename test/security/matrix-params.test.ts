@@ -6,7 +6,7 @@
  * requires both readings of a trailing slash to be allowed.
  */
 import { describe, expect, it } from 'vitest';
-import { expectRefused, useFileHarness } from './harness.js';
+import { expectRefused, useFileHarness } from '../proxy/harness.js';
 
 const POLICY = `
 unprotected: deny

@@ -5,7 +5,7 @@
  * sent but never consulted.
  */
 import { describe, expect, it } from 'vitest';
-import { expectRefused, useFileHarness } from './harness.js';
+import { expectRefused, useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness();
 

@@ -7,7 +7,7 @@
  * strips these headers before the backend unless the peer is a trusted proxy.
  */
 import { describe, expect, it } from 'vitest';
-import { useFileHarness } from './harness.js';
+import { useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness();
 

@@ -18,7 +18,7 @@ import type { Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import type { ServeOptions } from './options.js';
 import { createOxdControl, type OxdControl } from './oxd-control.js';
-import type { RunningProxy, StartProxyOptions } from './running.js';
+import { startRunning, type RunningProxy, type StartProxyOptions } from './running.js';
 import { listen } from './traffic.js';
 
 /** First replacement delay of a worker that died; doubles per quick death up to RESTART_MAX_MS. */
@@ -65,26 +65,23 @@ export async function startClusterPrimary(options: ServeOptions, input: StartPro
     adminUrl = await listen(admin, options.adminListen);
   } catch (err) {
     await supervisor.stopAll();
+    closeAdmin(admin);
     await oxd.client.close();
     throw err;
   }
-  logger.info({ listen: url, admin: adminUrl, upstream: options.upstream.href, trustProxy: options.trustProxy, passCredentials: options.passCredentials, workers: options.workers }, 'listening');
-  control.start();
-  return {
+  return startRunning({
     url,
     adminUrl,
+    options,
     logger,
-    registered: control.registered,
-    reload: () => control.reload('api'),
-    close: async () => {
-      control.stop();
-      oxd.guard.stop();
+    control,
+    oxd,
+    admin,
+    stopTraffic: async () => {
       await supervisor.stopAll();
-      closeAdmin(admin);
-      await oxd.client.close();
-      logger.info('stopped');
+      return {};
     },
-  };
+  });
 }
 
 function workerInput(input: StartProxyOptions): WorkerInput {

@@ -1,7 +1,10 @@
 /** What startProxy takes beyond the serve options, and what it hands back, in either process model. */
+import type { Server } from 'node:http';
 import type { DestinationStream } from 'pino';
+import type { ControlPlane } from './control-plane.js';
 import type { Logger } from './logger.js';
-import type { ServeOptionsInput } from './options.js';
+import type { ServeOptions, ServeOptionsInput } from './options.js';
+import type { OxdControl } from './oxd-control.js';
 import type { OxdCapacityOptions } from './oxd-capacity.js';
 import type { ReloadResult } from './reload.js';
 
@@ -31,4 +34,46 @@ export interface RunningProxy {
   reload(): Promise<ReloadResult>;
   /** Stops accepting, drains in-flight requests (bounded by the shutdown grace), releases everything. */
   close(): Promise<void>;
+}
+
+export function logListening(logger: Logger, options: ServeOptions, url: string, adminUrl: string): void {
+  logger.info(
+    { listen: url, admin: adminUrl, upstream: options.upstream.href, trustProxy: options.trustProxy, passCredentials: options.passCredentials, workers: options.workers },
+    'listening',
+  );
+}
+
+/**
+ * Starts the control plane and hands back the running proxy. `stopTraffic` drains whatever
+ * serves traffic (this process's listener or the workers) and returns fields for the last log line.
+ */
+export function startRunning(parts: {
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly options: ServeOptions;
+  readonly logger: Logger;
+  readonly control: ControlPlane;
+  readonly oxd: OxdControl;
+  readonly admin: Server;
+  readonly stopTraffic: () => Promise<Readonly<Record<string, unknown>>>;
+}): RunningProxy {
+  const { url, adminUrl, logger, control, oxd, admin } = parts;
+  logListening(logger, parts.options, url, adminUrl);
+  control.start();
+  return {
+    url,
+    adminUrl,
+    logger,
+    registered: control.registered,
+    reload: () => control.reload('api'),
+    close: async () => {
+      control.stop();
+      oxd.guard.stop();
+      const fields = await parts.stopTraffic();
+      admin.close();
+      admin.closeAllConnections();
+      await oxd.client.close();
+      logger.info(fields, 'stopped');
+    },
+  };
 }

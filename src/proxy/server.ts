@@ -11,7 +11,7 @@ import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ServeOptions } from './options.js';
 import { createOxdCapacity, createOxdControl, type OxdControl } from './oxd-control.js';
-import type { RunningProxy, StartProxyOptions } from './running.js';
+import { startRunning, type RunningProxy, type StartProxyOptions } from './running.js';
 import { HEADERS_TIMEOUT_MS, TrafficPlane, listen } from './traffic.js';
 
 export { BOOT_RETRY_INITIAL_MS, BOOT_RETRY_MAX_MS } from './control-plane.js';
@@ -50,25 +50,8 @@ async function startSingleProcess(options: ServeOptions, input: StartProxyOption
     readiness: () => readinessOf(control, oxd),
   });
   const { url, adminUrl } = await listenBoth(traffic, admin, options);
-  logListening(logger, options, url, adminUrl);
-  control.start();
   const running = traffic;
-  return {
-    url,
-    adminUrl,
-    logger,
-    registered: control.registered,
-    reload: () => control.reload('api'),
-    close: async () => {
-      control.stop();
-      oxd.guard.stop();
-      const cut = await running.close();
-      admin.close();
-      admin.closeAllConnections();
-      await oxd.client.close();
-      logger.info({ inFlightCut: cut }, 'stopped');
-    },
-  };
+  return startRunning({ url, adminUrl, options, logger, control, oxd, admin, stopTraffic: async () => ({ inFlightCut: await running.close() }) });
 }
 
 export function readinessOf(control: ControlPlane, oxd: OxdControl): ReadinessReport {
@@ -88,11 +71,4 @@ async function listenBoth(traffic: TrafficPlane, admin: Server, options: ServeOp
     await traffic.close();
     throw err;
   }
-}
-
-export function logListening(logger: Logger, options: ServeOptions, url: string, adminUrl: string): void {
-  logger.info(
-    { listen: url, admin: adminUrl, upstream: options.upstream.href, trustProxy: options.trustProxy, passCredentials: options.passCredentials, workers: options.workers },
-    'listening',
-  );
 }

@@ -4,18 +4,15 @@
  * mid-traffic costs only its in-flight requests and is replaced; a reload under load never has
  * a request judged by a mixed policy; SIGTERM drains every worker; /metrics sums the workers.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDevOxd } from '../../src/devoxd/index.js';
-import { CLI } from '../helpers/cli.js';
+import { spawnServe } from '../helpers/serve-process.js';
 import { startGatedBackend } from '../proxy/gated-backend.js';
-import { iniFor, LogCapture, POLICY, type LogLine } from '../proxy/harness.js';
+import { iniFor, POLICY, type LogCapture, type LogLine } from '../proxy/harness.js';
 
 const WORKERS = 2;
 
@@ -37,25 +34,11 @@ async function startCluster(policy = POLICY): Promise<Cluster & { backend: Await
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'policies.yaml'), policy);
   await writeFile(join(dir, 'umagate.cfg'), iniFor(oxd, 'rest'));
-  const child = spawn(
-    process.execPath,
-    [CLI, 'serve', '--workers', String(WORKERS), '--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
-  onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  const logs = new LogCapture();
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    logs.write(`${line}\n`);
-  });
+  const served = spawnServe(dir, ['--workers', String(WORKERS), '--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
+  const { logs, exited } = served;
   const listening = await logs.waitFor('"listening"', (l) => l.msg === 'listening');
   await logs.waitFor('"policy registered with oxd; ready"', (l) => l.msg === 'policy registered with oxd; ready');
-  const cluster = { url: String(listening.listen), adminUrl: String(listening.admin), dir, logs, exited, backend, signal: (name: NodeJS.Signals) => child.kill(name) };
+  const cluster = { url: String(listening.listen), adminUrl: String(listening.admin), dir, logs, exited, backend, signal: (name: NodeJS.Signals) => { served.signal(name); } };
   await waitReady(cluster, 1);
   return cluster;
 }

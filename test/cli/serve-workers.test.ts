@@ -15,6 +15,11 @@ import { startGatedBackend } from '../proxy/gated-backend.js';
 import { iniFor, POLICY, type LogCapture, type LogLine } from '../proxy/harness.js';
 
 const WORKERS = 2;
+/**
+ * A cluster boots three Node processes, each loading the whole proxy: on a loaded two-core
+ * machine that alone can take longer than a log wait's default deadline.
+ */
+const BOOT_MS = 45_000;
 
 interface Cluster {
   readonly url: string;
@@ -36,8 +41,8 @@ async function startCluster(policy = POLICY): Promise<Cluster & { backend: Await
   await writeFile(join(dir, 'umagate.cfg'), iniFor(oxd, 'rest'));
   const served = spawnServe(dir, ['--workers', String(WORKERS), '--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
   const { logs, exited } = served;
-  const listening = await logs.waitFor('"listening"', (l) => l.msg === 'listening');
-  await logs.waitFor('"policy registered with oxd; ready"', (l) => l.msg === 'policy registered with oxd; ready');
+  const listening = await logs.waitFor('"listening"', (l) => l.msg === 'listening', 0, BOOT_MS);
+  await logs.waitFor('"policy registered with oxd; ready"', (l) => l.msg === 'policy registered with oxd; ready', 0, BOOT_MS);
   const cluster = { url: String(listening.listen), adminUrl: String(listening.admin), dir, logs, exited, backend, signal: (name: NodeJS.Signals) => { served.signal(name); } };
   await waitReady(cluster, 1);
   return cluster;
@@ -51,7 +56,7 @@ interface Readiness {
 
 /** Polls /readyz (bounded) until every worker serves `generation`. */
 async function waitReady(cluster: Cluster, generation: number): Promise<Readiness> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  for (let attempt = 0; attempt < BOOT_MS / 50; attempt++) {
     const res = await fetch(`${cluster.adminUrl}/readyz`);
     const body = (await res.json()) as Readiness;
     if (res.status === 200 && body.policy.generation === generation && body.workers.ready === WORKERS) return body;
@@ -85,7 +90,7 @@ function workersIn(lines: readonly LogLine[]): Set<unknown> {
   return new Set(lines.filter((l) => l.msg === 'request').map((l) => l.worker));
 }
 
-describe('umagate serve --workers 2', () => {
+describe('umagate serve --workers 2', { timeout: 2 * BOOT_MS }, () => {
   it('registers once, serves from both workers, and /metrics sums their requests', async () => {
     const cluster = await startCluster();
     const count = 40;

@@ -3,5 +3,8 @@ export type { UmagateErrorOptions } from './errors.js';
 export * from './oxd/index.js';
 export * from './policy/index.js';
 export * from './proxy/index.js';
+export * from './uma/index.js';
 export { startDevOxd } from './devoxd/index.js';
+export { startDevAs } from './devas/index.js';
+export type { DevAs, DevAsOptions, DevAsDialect, DevAsFault, DevAsFaultRule } from './devas/index.js';
 export type { DevOxd, DevOxdOptions, DevOxdFault, FaultRule } from './devoxd/index.js';

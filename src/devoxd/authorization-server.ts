@@ -1,10 +1,18 @@
 /**
  * The in-memory UMA authorization server behind the dev oxd, together with what oxd itself stores
- * per site: clients, sites, tokens, protected resources, permission tickets, RPTs and
- * authorization codes. It holds state and answers lookups; the protocol rules live in the
- * operations.
+ * per site: clients, sites, tokens, protected resources, permission tickets, RPTs, authorization
+ * codes and claim demands. It holds state and answers lookups; the protocol rules live in the
+ * operations (oxd) and the pages (the browser-facing endpoints).
+ *
+ * Claims gathering, protocol-neutral (an oxd operation and a standard UMA token endpoint use it
+ * alike): `demandClaim(scope, claim)` configures; `requiredClaims(ticket, scopes)` answers which
+ * claims a ticket still lacks (need_info when non-empty); `gatherClaims(ticket, values)` is what
+ * the claims-gathering page calls: it retires the ticket and returns a new one holding the claims.
  */
 import { randomUUID } from 'node:crypto';
+import { CLAIMS_GATHERING_PATH } from './as-endpoints.js';
+import { ClaimDemands, requiredClaim, type RequiredClaim } from './claim-demands.js';
+import type { DevUser } from './dev-users.js';
 import { base64UrlJson } from './json.js';
 
 export interface AuthorizationServerOptions {
@@ -15,12 +23,24 @@ export interface AuthorizationServerOptions {
   readonly jwtRpts: boolean;
 }
 
+/** What a client registered about itself that the browser-facing endpoints check. */
+export interface ClientMetadata {
+  readonly clientName?: string | undefined;
+  /** Where the authorization endpoint may send the user back (exact match). */
+  readonly redirectUris?: readonly string[] | undefined;
+  /** Where the end-session endpoint may send the user after logout (exact match). */
+  readonly postLogoutRedirectUris?: readonly string[] | undefined;
+  /** Where the claims-gathering page may send the user back (exact match). */
+  readonly claimsRedirectUris?: readonly string[] | undefined;
+}
+
 export interface Client {
   readonly clientId: string;
   readonly clientSecret: string;
-  readonly clientName: string | undefined;
   readonly registrationAccessToken: string;
   readonly issuedAt: number;
+  /** Replaced as a whole by `updateClient`. */
+  metadata: ClientMetadata;
 }
 
 /** One AS resource: oxd registers one per condition of a protected path. */
@@ -64,11 +84,19 @@ export interface AccessToken {
   readonly sub: string | undefined;
 }
 
-export interface Ticket {
-  readonly value: string;
-  readonly oxdId: string;
+export interface TicketPermission {
   readonly resourceId: string;
   readonly scopes: readonly string[];
+}
+
+export interface Ticket {
+  readonly value: string;
+  /** Who asked for it: the oxd id (dev oxd) or the resource server's client id (dev UMA 2.0 AS). */
+  readonly owner: string;
+  /** The dev oxd asks for one permission per ticket; the UMA 2.0 permission endpoint for one or more. */
+  readonly permissions: readonly TicketPermission[];
+  /** Claims the requesting party supplied through claims gathering (claim name → value). */
+  readonly claims: Readonly<Record<string, string>>;
 }
 
 export interface Permission {
@@ -86,12 +114,20 @@ export interface Rpt {
   readonly pct: string;
 }
 
-export interface AuthorizationRequest {
-  readonly code: string;
+/** oxd's record of an authorization URL it handed out: get_tokens_by_code accepts its state once. */
+export interface AuthorizationState {
   readonly state: string;
   readonly nonce: string;
   readonly oxdId: string;
+}
+
+/** What an authorization code stands for: one user's consent, for one client and redirect URI. */
+export interface CodeGrant {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly user: DevUser;
   readonly scopes: readonly string[];
+  readonly nonce: string | undefined;
 }
 
 /**
@@ -100,22 +136,28 @@ export interface AuthorizationRequest {
  */
 const MAX_TICKETS = 100_000;
 
-/** The subject of every end-user token the dev AS issues. */
-export const DEV_USER = 'dev-user';
-
+/** Codes not redeemed within this time are refused, as an AS's short code lifetime would. */
+const CODE_LIFETIME_MS = 10 * 60 * 1000;
 export class AuthorizationServer {
   readonly options: AuthorizationServerOptions;
+  /**
+   * The issuer: where the browser-facing endpoints are served. Set once the listener serving
+   * them knows its port (see startDevOxd).
+   */
+  opHost: string;
   #clients = new Map<string, Client>();
   #sites = new Map<string, Site>();
   #tokens = new Map<string, AccessToken>();
   #refreshTokens = new Map<string, AccessToken>();
   #tickets = new Map<string, Ticket>();
   #rpts = new Map<string, Rpt>();
-  #authorizations = new Map<string, AuthorizationRequest>();
-  #authorizationCount = 0;
+  #states = new Map<string, AuthorizationState>();
+  #codes = new Map<string, CodeGrant & { readonly expiresAtMs: number }>();
+  readonly #demands = new ClaimDemands();
 
   constructor(options: AuthorizationServerOptions) {
     this.options = options;
+    this.opHost = options.opHost;
   }
 
   nowMs(): number {
@@ -130,8 +172,8 @@ export class AuthorizationServer {
     this.#refreshTokens.clear();
     this.#tickets.clear();
     this.#rpts.clear();
-    this.#authorizations.clear();
-    this.#authorizationCount = 0;
+    this.#states.clear();
+    this.#codes.clear();
   }
 
   /**
@@ -139,18 +181,27 @@ export class AuthorizationServer {
    * name a known client with another secret, the AS record is left alone, so the wrong secret
    * fails later at the token endpoint as it would at a real AS.
    */
-  registerClient(given?: { readonly clientId: string; readonly clientSecret: string }, clientName?: string): Client {
+  registerClient(given?: { readonly clientId: string; readonly clientSecret: string }, metadata: ClientMetadata = {}): Client {
     const existing = given === undefined ? undefined : this.#clients.get(given.clientId);
-    if (existing !== undefined && existing.clientSecret === given?.clientSecret) return existing;
+    if (existing !== undefined && existing.clientSecret === given?.clientSecret) {
+      this.updateClient(existing, metadata);
+      return existing;
+    }
     const client: Client = {
       clientId: given?.clientId ?? `dev-client-${randomUUID()}`,
       clientSecret: given?.clientSecret ?? randomUUID(),
-      clientName,
       registrationAccessToken: randomUUID(),
       issuedAt: Math.floor(this.nowMs() / 1000),
+      metadata,
     };
     if (existing === undefined) this.#clients.set(client.clientId, client);
     return client;
+  }
+
+  /** Replaces the metadata fields given; the others stay as registered. */
+  updateClient(client: Client, metadata: ClientMetadata): void {
+    const kept = Object.entries(metadata).filter(([, value]) => value !== undefined);
+    client.metadata = { ...client.metadata, ...Object.fromEntries(kept) };
   }
 
   client(clientId: string): Client | undefined {
@@ -231,8 +282,8 @@ export class AuthorizationServer {
     return site.index.get(method.toLowerCase())?.get(path.toLowerCase());
   }
 
-  issueTicket(oxdId: string, resourceId: string, scopes: readonly string[]): Ticket {
-    const ticket: Ticket = { value: randomUUID(), oxdId, resourceId, scopes };
+  issueTicket(owner: string, permissions: readonly TicketPermission[], claims: Readonly<Record<string, string>> = {}): Ticket {
+    const ticket: Ticket = { value: randomUUID(), owner, permissions, claims };
     this.#tickets.set(ticket.value, ticket);
     if (this.#tickets.size > MAX_TICKETS) {
       const oldest = this.#tickets.keys().next();
@@ -250,11 +301,24 @@ export class AuthorizationServer {
     this.#tickets.delete(value);
   }
 
-  issueRpt(clientId: string, permissions: readonly Omit<Permission, 'expiresAtMs'>[]): Rpt {
-    const now = this.nowMs();
-    const expiresAtMs = now + this.options.rptLifetimeSeconds * 1000;
+  /** When an RPT issued at `issuedAtMs` expires. */
+  rptExpiry(issuedAtMs: number): number {
+    return issuedAtMs + this.options.rptLifetimeSeconds * 1000;
+  }
+
+  /**
+   * Issues an RPT. `minted` is a value made by the caller (the dev UMA 2.0 AS signs JWTs) at
+   * `issuedAtMs`, expiring at `rptExpiry(issuedAtMs)`.
+   */
+  issueRpt(
+    clientId: string,
+    permissions: readonly TicketPermission[],
+    minted?: { readonly value: string; readonly issuedAtMs: number },
+  ): Rpt {
+    const now = minted?.issuedAtMs ?? this.nowMs();
+    const expiresAtMs = this.rptExpiry(now);
     const rpt: Rpt = {
-      value: this.options.jwtRpts ? this.#jwtShaped(clientId, now, expiresAtMs) : randomUUID(),
+      value: minted?.value ?? (this.options.jwtRpts ? this.#jwtShaped(clientId, now, expiresAtMs) : randomUUID()),
       clientId,
       issuedAtMs: now,
       expiresAtMs,
@@ -275,22 +339,78 @@ export class AuthorizationServer {
     return rpt !== undefined && this.nowMs() < rpt.expiresAtMs ? rpt : undefined;
   }
 
-  /** Starts an authorization: the dev AS approves at once and pre-issues code N for state N. */
-  authorize(oxdId: string, scopes: readonly string[]): AuthorizationRequest {
-    this.#authorizationCount += 1;
-    const n = this.#authorizationCount;
-    const request: AuthorizationRequest = { code: `dev-code-${n}`, state: `dev-state-${n}`, nonce: `dev-nonce-${n}`, oxdId, scopes };
-    this.#authorizations.set(request.state, request);
-    return request;
+  // ---- claims gathering (need_info) ----
+
+  /** From now on, a permission for `scope` is granted only once `claim` has been gathered. */
+  demandClaim(scope: string, claim: string): void {
+    this.#demands.demand(scope, claim);
   }
 
-  authorization(state: string): AuthorizationRequest | undefined {
-    return this.#authorizations.get(state);
+  /**
+   * The claims the ticket still lacks for its scopes, as the UMA grant's `required_claims`:
+   * empty when the permission may be granted.
+   */
+  requiredClaims(ticket: Ticket): readonly RequiredClaim[] {
+    return this.#demands
+      .demandedBy(ticket.permissions.flatMap((p) => p.scopes))
+      .filter((claim) => ticket.claims[claim] === undefined)
+      .map((claim) => requiredClaim(claim, this.opHost));
   }
 
-  /** A code is good once. */
-  consumeAuthorization(state: string): void {
-    this.#authorizations.delete(state);
+  /**
+   * Records claims the requesting party supplied: the ticket is retired and a new one, holding
+   * its claims plus these, is returned (undefined when the ticket is unknown or already used).
+   */
+  gatherClaims(ticketValue: string, claims: Readonly<Record<string, string>>): Ticket | undefined {
+    const ticket = this.#tickets.get(ticketValue);
+    if (ticket === undefined) return undefined;
+    this.consumeTicket(ticketValue);
+    return this.issueTicket(ticket.owner, ticket.permissions, { ...ticket.claims, ...claims });
+  }
+
+  /** Where need_info sends the requesting party (`redirect_user`). */
+  claimsGatheringUrl(): string {
+    return `${this.opHost}${CLAIMS_GATHERING_PATH}`;
+  }
+
+  // ---- authorization codes ----
+
+  /** oxd remembers the state of each authorization URL it builds. */
+  rememberState(record: AuthorizationState): void {
+    this.#states.set(record.state, record);
+  }
+
+  /** The remembered state of this site's authorization URL. */
+  state(state: string, oxdId: string): AuthorizationState | undefined {
+    const record = this.#states.get(state);
+    return record?.oxdId === oxdId ? record : undefined;
+  }
+
+  /** A state is good for one successful code exchange. */
+  forgetState(state: string): void {
+    this.#states.delete(state);
+  }
+
+  /** The login page's outcome: a single-use code for this consent. */
+  issueCode(grant: CodeGrant): string {
+    const code = randomUUID();
+    this.#codes.set(code, { ...grant, expiresAtMs: this.nowMs() + CODE_LIFETIME_MS });
+    return code;
+  }
+
+  /** Redeems a code once, for the client it was issued to; undefined when unknown, used, expired or another client's. */
+  redeemCode(code: string, clientId: string): CodeGrant | undefined {
+    const grant = this.#codes.get(code);
+    if (grant === undefined) return undefined;
+    // A presented code is spent even when the exchange fails, as RFC 6749 §4.1.2 asks.
+    this.#codes.delete(code);
+    return grant.clientId === clientId && this.nowMs() < grant.expiresAtMs ? grant : undefined;
+  }
+
+  /** Revokes one access token or RPT: it is unknown from now on. */
+  revoke(value: string): void {
+    this.#tokens.delete(value);
+    this.#rpts.delete(value);
   }
 
   /** Makes every access token and RPT issued so far expire now. */
@@ -302,7 +422,7 @@ export class AuthorizationServer {
 
   #jwtShaped(clientId: string, nowMs: number, expiresAtMs: number): string {
     const payload = {
-      iss: this.options.opHost,
+      iss: this.opHost,
       client_id: clientId,
       iat: Math.floor(nowMs / 1000),
       exp: Math.floor(expiresAtMs / 1000),

@@ -13,9 +13,8 @@ export type Protocol = DevOxdCall['protocol'];
 
 export interface DispatcherOptions {
   readonly as: AuthorizationServer;
-  readonly faults: FaultTable;
+  readonly faults: FaultTable<DevOxdFault>;
   readonly protect: Readonly<Record<Protocol, boolean>>;
-  readonly claimsRequiredFor: ReadonlySet<string>;
   /** Entries `calls` keeps (the most recent); counts stay exact beyond it. */
   readonly callLogLimit: number;
 }
@@ -29,7 +28,7 @@ export class Dispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
-    const context = (gen: 3 | 4): OperationContext => ({ gen, as: options.as, claimsRequiredFor: options.claimsRequiredFor });
+    const context = (gen: 3 | 4): OperationContext => ({ gen, as: options.as });
     this.#contexts = { 3: context(3), 4: context(4) };
   }
 

@@ -68,6 +68,7 @@ export const NO_CODE = failure('bad_request', "'code' is empty or not specified.
 export const NO_STATE = failure('bad_request', "'state' is empty or not specified.", 400);
 export const STATE_NOT_VALID = failure('bad_request', "'state' is not registered.", 400);
 export const INVALID_CODE = failure('bad_request', "'code' is invalid.", 400);
+export const INVALID_NONCE = failure('invalid_nonce', 'Nonce value is not registered by oxd.', 400);
 export const NO_REFRESH_TOKEN = failure('bad_request', "'refresh token' is empty or not specified.", 400);
 export const NO_UMA_RESOURCES = failure(
   'invalid_uma_request',

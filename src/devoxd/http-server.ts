@@ -5,11 +5,13 @@
  */
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
+import type { AuthorizationServer } from './authorization-server.js';
 import type { Dispatcher } from './dispatcher.js';
 import { injectedFailure } from './failures.js';
 import { isJsonObject, jsonCopy, type JsonValue } from './json.js';
 import { commandSpec } from './operations.js';
 import { fail, ok, type Outcome } from './outcome.js';
+import { isAsPage, serveAsPage } from './pages.js';
 import { envelope, extensionReply, restReply, type HttpReply } from './render.js';
 import { MAX_FRAME } from './socket-server.js';
 import type { DevOxdFault, TlsMaterial } from './types.js';
@@ -31,9 +33,15 @@ const EXTENSION_NULL_RESPONSE: TextReply = {
 const FORBIDDEN = { status: 'error', data: { error: '403', error_description: 'Forbidden Access', details: null } };
 const NO_TOKEN_NEEDED = new Set(['setup_client', 'get_client_token']);
 
-export function createHttpServer(flavour: HttpFlavour, dispatcher: Dispatcher, tls?: TlsMaterial): Server {
+/**
+ * One HTTP listener: oxd's API, and the dev AS's pages (login, end session, claims gathering),
+ * which share the host as they would share oxd's `op_host` in a real deployment's browser.
+ */
+export function createHttpServer(flavour: HttpFlavour, dispatcher: Dispatcher, as: AuthorizationServer, tls?: TlsMaterial): Server {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(flavour, dispatcher, req, res).catch(() => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const served = isAsPage(path) ? serveAsPage(as, req, res) : handle(flavour, dispatcher, req, res);
+    served.catch(() => {
       res.destroy();
     });
   };

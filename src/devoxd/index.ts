@@ -10,5 +10,9 @@ export {
   DEFAULT_CALL_LOG_LIMIT,
 } from './dev-oxd.js';
 export type { DevOxd, DevOxdCall, DevOxdFault, DevOxdFaults, DevOxdOptions, FaultRule } from './types.js';
-export { NEED_INFO_SUFFIX } from './uma-operations.js';
-export { DEV_USER } from './authorization-server.js';
+export { NEED_INFO_SUFFIX, DEFAULT_DEMANDED_CLAIM, parseClaimDemand } from './claim-demands.js';
+export type { ClaimDemand, RequiredClaim } from './claim-demands.js';
+export { AuthorizationServer } from './authorization-server.js';
+export type { AuthorizationServerOptions, ClientMetadata, Ticket } from './authorization-server.js';
+export { DEV_USER, DEV_USERS } from './dev-users.js';
+export type { DevUser } from './dev-users.js';

@@ -2,29 +2,36 @@
  * OpenID Connect commands: get_authorization_url, get_tokens_by_code,
  * get_access_token_by_refresh_token, get_user_info and get_logout_uri.
  *
- * The dev AS has one user (`dev-user`) who approves every authorization at once: the Nth
- * authorization URL carries `state=dev-state-N`, and `dev-code-N` is the code the AS would have
- * sent to the redirect URI. A code is accepted once, with its state.
+ * The authorization URL points at the dev AS's login page (see pages.ts): the user picks a dev
+ * user, and the page redirects to the redirect URI with a single-use code and the state. oxd
+ * remembers the state and nonce of each URL it built, and get_tokens_by_code accepts a code
+ * only with such a state, once.
  */
-import { DEV_USER, type AccessToken, type Site } from './authorization-server.js';
-import { asError, INVALID_CODE, NO_CODE, NO_REFRESH_TOKEN, NO_STATE, STATE_NOT_VALID } from './failures.js';
+import { randomUUID } from 'node:crypto';
+import { AUTHORIZATION_PATH, END_SESSION_PATH } from './as-endpoints.js';
+import type { AccessToken, Site } from './authorization-server.js';
+import { devUser, userClaims, type DevUser } from './dev-users.js';
+import {
+  asError,
+  INVALID_CODE,
+  INVALID_NONCE,
+  INVALID_REDIRECT_URI_4,
+  NO_CODE,
+  NO_REFRESH_TOKEN,
+  NO_STATE,
+  STATE_NOT_VALID,
+} from './failures.js';
 import { base64UrlJson, type JsonObject } from './json.js';
 import { fail, isFailure, ok, resolveSite, scopeValue, seconds, type Handler, type OperationContext } from './outcome.js';
 
-const USER_CLAIMS: Readonly<Record<string, string>> = {
-  sub: DEV_USER,
-  name: 'Dev User',
-  email: 'dev-user@example.org',
-  email_verified: 'true',
-};
-
-/** 3.x hands claims over as lists of strings, 4.x as the AS sent them. */
-function claims(ctx: OperationContext, values: Readonly<Record<string, string | number>>): JsonObject {
+/** 3.x hands claims over as lists of strings, 4.x as the AS sent them (plain JSON values). */
+function claims(ctx: OperationContext, values: Readonly<Record<string, string | number | boolean>>): JsonObject {
   if (ctx.gen === 4) return values;
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, [String(value)]]));
 }
 
-function query(params: Readonly<Record<string, string | undefined>>): string {
+/** A query string; every value URL-encoded. */
+export function query(params: Readonly<Record<string, string | undefined>>): string {
   return Object.entries(params)
     .flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${encodeURIComponent(value)}`]))
     .join('&');
@@ -35,47 +42,45 @@ function siteScopes(site: Site): readonly string[] {
   return Array.isArray(scope) && scope.every((s) => typeof s === 'string') ? scope : ['openid'];
 }
 
-function redirectUri(site: Site): string | undefined {
-  const { authorization_redirect_uri: single, redirect_uris: list } = site.registration;
-  if (typeof single === 'string') return single;
-  return Array.isArray(list) && typeof list[0] === 'string' ? list[0] : undefined;
-}
-
 export const getAuthorizationUrl: Handler = (ctx, params) => {
   const site = resolveSite(ctx, params);
   if (isFailure(site)) return fail(site);
   const scopes = params.strings('scope') ?? siteScopes(site);
   const acrValues = params.strings('acr_values');
   const prompt = params.nonBlank('prompt');
-  const custom = params.object('custom_parameters') ?? {};
-  const redirect = params.nonBlank('redirect_uri') ?? redirectUri(site);
+  const custom = params.stringMap('custom_parameters') ?? {};
   const hd = params.nonBlank('hd');
-  const request = ctx.as.authorize(site.oxdId, scopes);
-  const extra = Object.fromEntries(Object.entries(custom).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]));
+  // 4.x lets the caller choose the state, nonce and one of the registered redirect URIs.
+  const registered = site.client.metadata.redirectUris ?? [];
+  const asked = ctx.gen === 4 ? params.nonBlank('redirect_uri') : undefined;
+  if (asked !== undefined && !registered.includes(asked)) return fail(INVALID_REDIRECT_URI_4);
+  const state = (ctx.gen === 4 ? params.nonBlank('state') : undefined) ?? randomUUID();
+  const nonce = (ctx.gen === 4 ? params.nonBlank('nonce') : undefined) ?? randomUUID();
+  ctx.as.rememberState({ state, nonce, oxdId: site.oxdId });
   const search = query({
     response_type: 'code',
     client_id: site.client.clientId,
-    redirect_uri: redirect,
+    redirect_uri: asked ?? registered[0],
     scope: scopes.join(' '),
-    state: request.state,
-    nonce: request.nonce,
+    state,
+    nonce,
     acr_values: acrValues?.join(' '),
     prompt,
     hd,
-    ...extra,
+    ...(ctx.gen === 4 ? (params.stringMap('params') ?? {}) : {}),
+    ...custom,
   });
-  return ok({ authorization_url: `${site.opHost}/oxauth/restv1/authorize?${search}` });
+  return ok({ authorization_url: `${site.opHost}${AUTHORIZATION_PATH}?${search}` });
 };
 
-function idToken(site: Site, token: AccessToken, nonce: string): { token: string; claims: Record<string, string | number> } {
+function idToken(site: Site, token: AccessToken, user: DevUser, nonce: string | undefined): { token: string; claims: Record<string, string | number | boolean> } {
   const payload = {
     iss: site.opHost,
     aud: site.client.clientId,
-    sub: DEV_USER,
     exp: seconds(token.expiresAtMs),
     iat: seconds(token.issuedAtMs),
-    nonce,
-    email: USER_CLAIMS['email'] ?? '',
+    ...(nonce === undefined ? {} : { nonce }),
+    ...userClaims(user),
   };
   // Unsigned on purpose: the dev AS has no keys, and nothing should trust this token.
   return { token: `${base64UrlJson({ alg: 'none', typ: 'JWT' })}.${base64UrlJson(payload)}.`, claims: payload };
@@ -88,12 +93,14 @@ export const getTokensByCode: Handler = (ctx, params) => {
   const state = params.nonBlank('state');
   if (code === undefined) return fail(NO_CODE);
   if (state === undefined) return fail(NO_STATE);
-  const request = ctx.as.authorization(state);
-  if (request?.oxdId !== site.oxdId) return fail(STATE_NOT_VALID);
-  if (request.code !== code) return fail(INVALID_CODE);
-  ctx.as.consumeAuthorization(state);
-  const token = ctx.as.issueAccessToken(site.client.clientId, request.scopes, DEV_USER);
-  const id = idToken(site, token, request.nonce);
+  const remembered = ctx.as.state(state, site.oxdId);
+  if (remembered === undefined) return fail(STATE_NOT_VALID);
+  const grant = ctx.as.redeemCode(code, site.client.clientId);
+  if (grant === undefined) return fail(INVALID_CODE);
+  if (grant.nonce !== remembered.nonce) return fail(INVALID_NONCE);
+  ctx.as.forgetState(state);
+  const token = ctx.as.issueAccessToken(site.client.clientId, grant.scopes, grant.user.username);
+  const id = idToken(site, token, grant.user, grant.nonce);
   return ok({
     access_token: token.value,
     expires_in: ctx.as.options.tokenLifetimeSeconds,
@@ -121,6 +128,10 @@ export const getAccessTokenByRefreshToken: Handler = (ctx, params) => {
   });
 };
 
+/**
+ * 3.x wraps the claims (`{claims: {name: [values]}}`, with null tokens beside them); 4.x answers
+ * the userinfo endpoint's JSON as it is (oxd 4.2 `GetUserInfoOperation`).
+ */
 export const getUserInfo: Handler = (ctx, params) => {
   const site = resolveSite(ctx, params);
   if (isFailure(site)) return fail(site);
@@ -129,19 +140,20 @@ export const getUserInfo: Handler = (ctx, params) => {
   if (token === undefined) {
     return fail(asError(401, { error: 'invalid_token', error_description: 'The Access Token is invalid or has expired.' }));
   }
-  const data = claims(ctx, { ...USER_CLAIMS, sub: token.sub ?? token.clientId });
-  return ok(ctx.gen === 3 ? { claims: data, refresh_token: null, access_token: null } : { claims: data });
+  // A client's own token has no end-user: its userinfo names the client alone.
+  const user = token.sub === undefined ? undefined : devUser(token.sub);
+  const values = user === undefined ? { sub: token.clientId } : userClaims(user);
+  return ok(ctx.gen === 3 ? { claims: claims(ctx, values), refresh_token: null, access_token: null } : values);
 };
 
 export const getLogoutUri: Handler = (ctx, params) => {
   const site = resolveSite(ctx, params);
   if (isFailure(site)) return fail(site);
-  const stored = site.registration['post_logout_redirect_uri'];
   const search = query({
     id_token_hint: params.nonBlank('id_token_hint'),
-    post_logout_redirect_uri: params.nonBlank('post_logout_redirect_uri') ?? (typeof stored === 'string' ? stored : undefined),
+    post_logout_redirect_uri: params.nonBlank('post_logout_redirect_uri') ?? site.client.metadata.postLogoutRedirectUris?.[0],
     state: params.nonBlank('state'),
     session_state: params.nonBlank('session_state'),
   });
-  return ok({ uri: `${site.opHost}/oxauth/restv1/end_session${search === '' ? '' : `?${search}`}` });
+  return ok({ uri: `${site.opHost}${END_SESSION_PATH}${search === '' ? '' : `?${search}`}` });
 };

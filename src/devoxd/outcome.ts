@@ -7,8 +7,6 @@ import type { Params } from './params.js';
 export interface OperationContext {
   readonly gen: OxdGeneration;
   readonly as: AuthorizationServer;
-  /** Scopes whose permissions the dev AS grants only with a claim token (besides `…#need_info`). */
-  readonly claimsRequiredFor: ReadonlySet<string>;
 }
 
 export type Outcome = { readonly ok: true; readonly data: JsonObject } | { readonly ok: false; readonly failure: Failure };

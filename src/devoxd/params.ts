@@ -18,6 +18,8 @@ export interface Params {
   strings(name: string): readonly string[] | undefined;
   boolean(name: string): boolean | undefined;
   object(name: string): Readonly<Record<string, unknown>> | undefined;
+  /** A JSON object bound to `Map<String, String>`: scalar values become strings. */
+  stringMap(name: string): Readonly<Record<string, string>> | undefined;
   list(name: string): readonly unknown[] | undefined;
 }
 
@@ -26,13 +28,18 @@ export function readParams(value: unknown): Params {
   return paramsOf(value);
 }
 
+/** Jackson binds a JSON scalar to a String field as its text; arrays and objects do not bind. */
+function scalarText(v: unknown, name: string): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new MalformedParams(`${name} must be a string`);
+}
+
 export function paramsOf(raw: Readonly<Record<string, unknown>>): Params {
   const string = (name: string): string | undefined => {
     const v = raw[name];
     if (v === undefined || v === null) return undefined;
-    if (typeof v === 'string') return v;
-    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    throw new MalformedParams(`${name} must be a string`);
+    return scalarText(v, name);
   };
   return {
     raw,
@@ -59,6 +66,12 @@ export function paramsOf(raw: Readonly<Record<string, unknown>>): Params {
       if (v === undefined || v === null) return undefined;
       if (!isJsonObject(v)) throw new MalformedParams(`${name} must be an object`);
       return v;
+    },
+    stringMap: (name) => {
+      const v = raw[name];
+      if (v === undefined || v === null) return undefined;
+      if (!isJsonObject(v)) throw new MalformedParams(`${name} must be an object`);
+      return Object.fromEntries(Object.entries(v).map(([key, item]) => [key, scalarText(item, `${name}.${key}`)]));
     },
     list: (name) => {
       const v = raw[name];

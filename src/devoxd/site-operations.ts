@@ -2,7 +2,8 @@
  * Site and client commands: setup_client, register_site, update_site, remove_site, get_rp,
  * get_client_token and introspect_access_token.
  */
-import type { Client, Site } from './authorization-server.js';
+import { CLIENT_REGISTRATION_PATH } from './as-endpoints.js';
+import type { Client, ClientMetadata, Site } from './authorization-server.js';
 import {
   asError,
   CLIENT_ID_REQUIRED,
@@ -23,19 +24,42 @@ const DEFAULT_CLIENT_TOKEN_SCOPES = ['openid', 'oxd', 'uma_protection'];
 interface Registration {
   readonly opHost: string;
   readonly given: { readonly clientId: string; readonly clientSecret: string } | undefined;
-  readonly clientName: string | undefined;
+  readonly metadata: ClientMetadata;
   readonly protectionToken: string | undefined;
   readonly stored: Readonly<Record<string, unknown>>;
 }
 
+function isUrl(text: string): boolean {
+  return URL.canParse(text);
+}
+
+/**
+ * The redirect URIs a registration or update names: 3.x has `authorization_redirect_uri` (plus
+ * `redirect_uris`) and one `post_logout_redirect_uri`; 4.x only the lists, with
+ * `post_logout_redirect_uris` (oxd 4.2 `RegisterSiteParams`).
+ */
+function clientMetadata(ctx: OperationContext, params: Params): ClientMetadata {
+  const redirect = ctx.gen === 3 ? params.nonBlank('authorization_redirect_uri') : undefined;
+  const redirectUris = params.strings('redirect_uris');
+  const postLogout = ctx.gen === 3 ? params.nonBlank('post_logout_redirect_uri') : undefined;
+  const list = (first: string | undefined, rest: readonly string[] | undefined): readonly string[] | undefined =>
+    first === undefined ? rest : [first, ...(rest ?? []).filter((uri) => uri !== first)];
+  return {
+    clientName: params.nonBlank('client_name'),
+    redirectUris: list(redirect, redirectUris),
+    postLogoutRedirectUris: ctx.gen === 3 ? list(postLogout, undefined) : params.strings('post_logout_redirect_uris'),
+    claimsRedirectUris: params.strings('claims_redirect_uri'),
+  };
+}
+
 /** Validates register_site/setup_client parameters in oxd's order. */
 function readRegistration(ctx: OperationContext, params: Params): Registration | Failure {
-  const opHost = params.nonBlank('op_host') ?? ctx.as.options.opHost;
-  const redirect = params.nonBlank('authorization_redirect_uri');
-  const redirectUris = params.strings('redirect_uris') ?? [];
-  if (redirect === undefined && (ctx.gen === 3 || redirectUris.length === 0)) {
-    return ctx.gen === 3 ? INVALID_REDIRECT_URI_3 : INVALID_REDIRECT_URI_4;
-  }
+  const opHost = params.nonBlank('op_host') ?? ctx.as.opHost;
+  const metadata = clientMetadata(ctx, params);
+  if (ctx.gen === 3 && params.nonBlank('authorization_redirect_uri') === undefined) return INVALID_REDIRECT_URI_3;
+  // oxd 4.2 requires redirect_uris, every one a URL; it has no authorization_redirect_uri.
+  const redirectUris = metadata.redirectUris ?? [];
+  if (ctx.gen === 4 && (redirectUris.length === 0 || !redirectUris.every(isUrl))) return INVALID_REDIRECT_URI_4;
   if (opHost.trim() === '') return INVALID_OP_HOST;
   const clientId = params.nonBlank('client_id');
   const clientSecret = params.nonBlank('client_secret');
@@ -46,7 +70,7 @@ function readRegistration(ctx: OperationContext, params: Params): Registration |
     opHost,
     // Pre-registered credentials are used as they are instead of registering a new client.
     given: clientId !== undefined && clientSecret !== undefined ? { clientId, clientSecret } : undefined,
-    clientName: params.nonBlank('client_name'),
+    metadata,
     protectionToken: params.nonBlank('protection_access_token'),
     stored: { ...params.raw, protection_access_token: undefined, op_host: opHost, scope: scope ?? ['openid'] },
   };
@@ -70,7 +94,7 @@ function registrationData(ctx: OperationContext, site: Site): JsonObject {
     oxd_id: site.oxdId,
     op_host: site.opHost,
     client_id: client.clientId,
-    client_name: client.clientName ?? null,
+    client_name: client.metadata.clientName ?? null,
     client_secret: client.clientSecret,
     client_registration_access_token: client.registrationAccessToken,
     client_registration_client_uri: registrationUri(ctx, client),
@@ -80,7 +104,7 @@ function registrationData(ctx: OperationContext, site: Site): JsonObject {
 }
 
 function registrationUri(ctx: OperationContext, client: Client): string {
-  return `${ctx.as.options.opHost}/oxauth/restv1/register?client_id=${client.clientId}`;
+  return `${ctx.as.opHost}${CLIENT_REGISTRATION_PATH}?client_id=${client.clientId}`;
 }
 
 export const registerSite: Handler = (ctx, params) => {
@@ -88,7 +112,7 @@ export const registerSite: Handler = (ctx, params) => {
   if ('error' in registration) return fail(registration);
   const setupClientId = ctx.gen === 3 ? setupClientFromToken(ctx, registration.protectionToken) : undefined;
   if (typeof setupClientId === 'object') return fail(setupClientId);
-  const client = ctx.as.registerClient(registration.given, registration.clientName);
+  const client = ctx.as.registerClient(registration.given, registration.metadata);
   const site = ctx.as.createSite({ client, opHost: registration.opHost, setupClientId, registration: registration.stored });
   return ok(ctx.gen === 3 ? { oxd_id: site.oxdId, op_host: site.opHost } : registrationData(ctx, site));
 };
@@ -97,7 +121,7 @@ export const registerSite: Handler = (ctx, params) => {
 export const setupClient: Handler = (ctx, params) => {
   const registration = readRegistration(ctx, params);
   if ('error' in registration) return fail(registration);
-  const setupClient = ctx.as.registerClient(registration.given, registration.clientName);
+  const setupClient = ctx.as.registerClient(registration.given, registration.metadata);
   const setupSite = ctx.as.createSite({
     client: setupClient,
     opHost: registration.opHost,
@@ -106,7 +130,7 @@ export const setupClient: Handler = (ctx, params) => {
     registration: registration.stored,
   });
   const site = ctx.as.createSite({
-    client: ctx.as.registerClient(undefined, registration.clientName),
+    client: ctx.as.registerClient(undefined, registration.metadata),
     opHost: registration.opHost,
     setupClientId: setupClient.clientId,
     registration: registration.stored,
@@ -133,6 +157,7 @@ export const updateSite: Handler = (ctx, params) => {
   delete changes['oxd_id'];
   delete changes['protection_access_token'];
   site.registration = { ...site.registration, ...changes };
+  ctx.as.updateClient(site.client, clientMetadata(ctx, params));
   if (opHost !== undefined) site.opHost = opHost;
   return ok({ oxd_id: site.oxdId });
 };

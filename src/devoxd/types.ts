@@ -3,6 +3,7 @@
  * test suite and the dev sandbox. Never for production.
  */
 import type { OxdLogger, OxdProtocol } from '../oxd/types.js';
+import type { ClaimDemand } from './claim-demands.js';
 
 /** One fault to inject, applied to matching commands before (or instead of) normal handling. */
 export type DevOxdFault =
@@ -40,7 +41,11 @@ export interface DevOxdOptions {
   readonly restPort?: number | null;
   /** Port of the 3.1.x https-extension listener (plain HTTP on loopback): 0 = any; null = not started. Default null. */
   readonly httpsExtensionPort?: number | null;
-  /** The AS issuer (`op_host`), used in `as_uri` of WWW-Authenticate. */
+  /**
+   * The AS issuer (`op_host`): `as_uri` of WWW-Authenticate and the host of the URLs the dev oxd
+   * builds. Default: the REST listener's URL (else the https-extension's), where the dev AS serves
+   * its login, end-session and claims-gathering pages; `https://op.dev-oxd.test` when neither runs.
+   */
   readonly opHost?: string;
   /** Require protection tokens as oxd does (socket: `protect_commands_with_access_token`, default false; REST default true). */
   readonly protectCommands?: { readonly socket?: boolean; readonly rest?: boolean; readonly httpsExtension?: boolean };
@@ -51,10 +56,13 @@ export interface DevOxdOptions {
   /** Issue RPTs as JWT-shaped strings (header.payload.signature, payload with `exp`) instead of opaque ids. */
   readonly jwtRpts?: boolean;
   /**
-   * Scopes whose permissions the dev AS grants only with a claim token (uma_rp_get_rpt answers
-   * need_info without one). Scopes ending in `#need_info` always behave so.
+   * Scopes whose permissions the dev AS grants only once the `email` claim is known: gathered on
+   * the claims-gathering page, or any claim token (uma_rp_get_rpt answers need_info without
+   * either). Scopes ending in `#need_info` always behave so.
    */
   readonly claimsRequiredFor?: readonly string[];
+  /** Like `claimsRequiredFor`, naming the claim demanded for each scope. */
+  readonly claimDemands?: readonly ClaimDemand[];
   /** Serve the HTTP protocols over TLS with this key and certificate (PEM). Default plain HTTP. */
   readonly tls?: TlsMaterial;
   /** How many of the most recent calls `calls` keeps (default 10 000); `count()` stays exact. */
@@ -85,6 +93,7 @@ export interface DevOxd {
   readonly socketAddress: { readonly host: string; readonly port: number } | null;
   readonly restUrl: string | null;
   readonly httpsExtensionUrl: string | null;
+  /** The AS issuer; by default a real URL on loopback serving the dev AS's pages. */
   readonly opHost: string;
   readonly faults: DevOxdFaults;
   /**

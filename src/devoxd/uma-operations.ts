@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import jsonLogic from 'json-logic-js';
-import type { ProtectedResource, Rpt, Site, Ticket } from './authorization-server.js';
+import { CLAIMS_GATHERING_PATH } from './as-endpoints.js';
+import type { ProtectedResource, Rpt, Ticket } from './authorization-server.js';
+import type { RequiredClaim } from './claim-demands.js';
 import {
   INVALID_CLAIM_TOKEN,
   invalidScopeExpression,
@@ -23,12 +25,9 @@ import {
   type OxdGeneration,
 } from './failures.js';
 import { isJsonObject, type JsonObject } from './json.js';
+import { query } from './oidc-operations.js';
 import { fail, isFailure, ok, resolveSite, seconds, type Handler, type OperationContext } from './outcome.js';
 import { MalformedParams, paramsOf } from './params.js';
-
-const ID_TOKEN_FORMAT = 'http://openid.net/specs/openid-connect-core-1_0.html#IDToken';
-/** A scope with this suffix makes the dev AS ask for claims (need_info). */
-export const NEED_INFO_SUFFIX = '#need_info';
 
 type Draft = Omit<ProtectedResource, 'id'>;
 
@@ -135,7 +134,7 @@ export const umaRsCheckAccess: Handler = (ctx, params) => {
   const rpt = rptValue === undefined || rptValue === '' ? undefined : ctx.as.activeRpt(rptValue);
   if (grants(rpt, resource, required)) return ok({ access: 'granted', 'www-authenticate_header': null, ticket: null });
   const ticketScopes = requestScopes.length > 0 ? required : resource.ticketScopes;
-  const ticket = ctx.as.issueTicket(site.oxdId, resource.id, ticketScopes);
+  const ticket = ctx.as.issueTicket(site.oxdId, [{ resourceId: resource.id, scopes: ticketScopes }]);
   return ok({
     access: 'denied',
     'www-authenticate_header': `UMA realm="rs",as_uri="${site.opHost}",error="insufficient_scope",ticket="${ticket.value}"`,
@@ -166,23 +165,14 @@ export const introspectRpt: Handler = (ctx, params) => {
   });
 };
 
-function needsClaims(ctx: OperationContext, ticket: Ticket, resource: ProtectedResource): boolean {
-  return [...ticket.scopes, ...resource.requiredScopes].some((s) => s.endsWith(NEED_INFO_SUFFIX) || ctx.claimsRequiredFor.has(s));
-}
-
 function holds(rpt: Rpt, ticket: Ticket): boolean {
-  return rpt.permissions.some((p) => p.resourceId === ticket.resourceId && ticket.scopes.every((s) => p.scopes.includes(s)));
+  return ticket.permissions.every((wanted) =>
+    rpt.permissions.some((p) => p.resourceId === wanted.resourceId && wanted.scopes.every((s) => p.scopes.includes(s))),
+  );
 }
 
-function needInfoDetails(site: Site, ticket: Ticket): JsonObject {
-  return {
-    error: 'need_info',
-    ticket: ticket.value,
-    required_claims: [
-      { claim_token_format: [ID_TOKEN_FORMAT], claim_type: 'string', friendly_name: 'email', issuer: [site.opHost], name: 'email' },
-    ],
-    redirect_user: `${site.opHost}/oxauth/restv1/uma/gather_claims?ticket=${ticket.value}`,
-  };
+function needInfoDetails(ctx: OperationContext, ticket: Ticket, required: readonly RequiredClaim[]): JsonObject {
+  return { error: 'need_info', ticket: ticket.value, required_claims: required, redirect_user: ctx.as.claimsGatheringUrl() };
 }
 
 function rptData(rpt: Rpt, updated: boolean): JsonObject {
@@ -204,37 +194,48 @@ export const umaRpGetRpt: Handler = (ctx, params) => {
   if (ticketValue === undefined) return fail(NO_TICKET);
   if (ctx.gen === 4 && (claimToken === undefined) !== (claimTokenFormat === undefined)) return fail(INVALID_CLAIM_TOKEN);
   const ticket = ctx.as.ticket(ticketValue);
-  const resource = ticket === undefined ? undefined : ctx.as.site(ticket.oxdId)?.resources.find((r) => r.id === ticket.resourceId);
+  const resourceId = ticket?.permissions[0]?.resourceId;
+  const resource = ticket === undefined ? undefined : ctx.as.site(ticket.owner)?.resources.find((r) => r.id === resourceId);
   const cached = site.cachedRpt === undefined ? undefined : ctx.as.activeRpt(site.cachedRpt);
   if (cached !== undefined && (ticket === undefined || resource === undefined || holds(cached, ticket))) {
     return ok(rptData(cached, false));
   }
   if (ticket === undefined || resource === undefined) return fail(invalidTicket(ctx.gen));
-  if (needsClaims(ctx, ticket, resource) && (claimToken === undefined || claimTokenFormat === undefined)) {
-    return fail(needInfo(ctx.gen, needInfoDetails(site, ticket)));
+  // The dev AS accepts any claim token; without one, the claims must have been gathered.
+  const required = ctx.as.requiredClaims(ticket);
+  if (required.length > 0 && (claimToken === undefined || claimTokenFormat === undefined)) {
+    return fail(needInfo(ctx.gen, needInfoDetails(ctx, ticket, required)));
   }
   ctx.as.consumeTicket(ticket.value);
-  const permission = { resourceId: ticket.resourceId, scopes: ticket.scopes };
   const upgradable = cached ?? (rptParam === undefined ? undefined : ctx.as.activeRpt(rptParam));
   if (upgradable !== undefined) {
-    ctx.as.addPermission(upgradable, permission);
+    for (const permission of ticket.permissions) ctx.as.addPermission(upgradable, permission);
     site.cachedRpt = upgradable.value;
     return ok(rptData(upgradable, true));
   }
-  const rpt = ctx.as.issueRpt(site.client.clientId, [permission]);
+  const rpt = ctx.as.issueRpt(site.client.clientId, ticket.permissions);
   site.cachedRpt = rpt.value;
   return ok(rptData(rpt, false));
 };
 
+/** Custom parameters 4.x will not let override its own. */
+const RESERVED_GATHERING_PARAMS = new Set(['oxd_id', 'client_id', 'ticket', 'state', 'claims_redirect_uri']);
+
+/**
+ * oxd 3.x always generates the state; 4.x takes one (URL-encoded) and appends custom parameters.
+ * Neither encodes the ticket or the redirect URI (oxd `RpGetGetClaimsGatheringUrlOperation`).
+ */
 export const umaRpGetClaimsGatheringUrl: Handler = (ctx, params) => {
   const site = resolveSite(ctx, params);
   if (isFailure(site)) return fail(site);
   const ticket = params.nonBlank('ticket');
   const redirect = params.nonBlank('claims_redirect_uri');
-  const state = params.nonBlank('state') ?? randomUUID();
+  const given = ctx.gen === 4 ? params.nonBlank('state') : undefined;
+  const custom = ctx.gen === 4 ? (params.stringMap('custom_parameters') ?? {}) : {};
   if (ticket === undefined) return fail(NO_TICKET);
   if (redirect === undefined) return fail(NO_CLAIMS_REDIRECT_URI);
-  // oxd does not URL-encode these parameters.
-  const url = `${site.opHost}/oxauth/restv1/uma/gather_claims?client_id=${site.client.clientId}&ticket=${ticket}&claims_redirect_uri=${redirect}&state=${state}`;
-  return ok({ url, state });
+  const state = given === undefined ? randomUUID() : encodeURIComponent(given);
+  const extra = query(Object.fromEntries(Object.entries(custom).filter(([key]) => !RESERVED_GATHERING_PARAMS.has(key))));
+  const url = `${site.opHost}${CLAIMS_GATHERING_PATH}?client_id=${site.client.clientId}&ticket=${ticket}&claims_redirect_uri=${redirect}&state=${state}`;
+  return ok({ url: extra === '' ? url : `${url}&${extra}`, state });
 };

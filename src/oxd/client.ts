@@ -7,7 +7,7 @@ import { OxdError } from './errors.js';
 import { isUnsupported, tokenPolicy, type OxdCommand } from './commands.js';
 import { OxdConfigFile, DEFAULT_SOCKET_HOST, DEFAULT_SOCKET_PORT, DEFAULT_TIMEOUT_MS, type OxdConfig } from './config.js';
 import type { IniUpdates } from './config-write.js';
-import { defined } from './json.js';
+import { defined } from '../common/json.js';
 import {
   needInfoFromError,
   parseCheckAccess,
@@ -23,7 +23,8 @@ import {
   parseUserInfo,
 } from './results.js';
 import { CLIENT_LIST_KEYS, CLIENT_SCALAR_KEYS, clientStateFromSettings, settingsFromClientState, type ClientState } from './settings.js';
-import { isTokenRejection, ProtectionToken } from './token.js';
+import { ProtectionToken } from '../common/token-holder.js';
+import { isTokenRejection } from './token.js';
 import { createHttpTransport } from './transport/http.js';
 import { createSocketTransport } from './transport/socket.js';
 import type { OxdTransport } from './transport/types.js';
@@ -110,7 +111,7 @@ export interface FromConfigFileOptions {
 export class OxdClient {
   readonly protocol: OxdProtocol;
   readonly #transport: OxdTransport;
-  readonly #tokens: ProtectionToken;
+  readonly #tokens: ProtectionToken<TokenResult>;
   readonly #logger: OxdLogger | undefined;
   readonly #now: () => number;
   readonly #client: ClientState;
@@ -235,10 +236,14 @@ export class OxdClient {
     return parseToken(await this.#call('get_access_token_by_refresh_token', params), 'get_access_token_by_refresh_token');
   }
 
-  /** The user's claims (oxd's `claims` object). */
+  /**
+   * The user's claims: on oxd 3.1.x (socket, https-extension) the `claims` object, each value a
+   * list of strings (`{sub: ['alice']}`); on oxd 4.x (REST) the userinfo JSON as the AS sent it
+   * (`{sub: 'alice', email_verified: true}`). The values are not reshaped between the two.
+   */
   async getUserInfo(accessToken: string): Promise<Readonly<Record<string, unknown>>> {
     const params = { oxd_id: this.#requireOxdId(), access_token: accessToken };
-    return parseUserInfo(await this.#call('get_user_info', params), 'get_user_info');
+    return parseUserInfo(await this.#call('get_user_info', params), 'get_user_info', this.protocol === 'rest' ? 4 : 3);
   }
 
   async getLogoutUri(options: LogoutUriOptions = {}): Promise<string> {
@@ -366,7 +371,12 @@ export class OxdClient {
     return result;
   }
 
-  /** oxd-python's registration parameters: the redirect URI plus every `[client]` value set. */
+  /**
+   * oxd-python's registration parameters: the redirect URI plus every `[client]` value set. oxd
+   * 4.x knows neither `authorization_redirect_uri` nor `post_logout_redirect_uri` in
+   * register_site/update_site (it ignores them and refuses a site without `redirect_uris`), so on
+   * REST they also travel as its one-item lists.
+   */
   #registrationParams(command: OxdCommand): Params {
     const redirect = this.#client.scalars.authorization_redirect_uri;
     if (redirect === undefined) throw this.#missing('client', 'authorization_redirect_uri', command);
@@ -378,6 +388,11 @@ export class OxdClient {
     for (const key of CLIENT_LIST_KEYS) {
       const value = this.#client.lists[key];
       if (value !== undefined) params[key] = value;
+    }
+    if (this.protocol === 'rest') {
+      params['redirect_uris'] = [redirect];
+      const logout = this.#client.scalars.post_logout_redirect_uri;
+      if (logout !== undefined) params['post_logout_redirect_uris'] = [logout];
     }
     return params;
   }

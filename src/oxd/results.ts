@@ -4,7 +4,7 @@
  * as a half-typed object. Optional fields accept `null` (3.x serializes nulls) and drop it.
  */
 import { OxdError } from './errors.js';
-import { defined, isRecord } from './json.js';
+import { defined, isRecord } from '../common/json.js';
 import type {
   CheckAccessResult,
   ClientRegistration,
@@ -224,8 +224,18 @@ export function parseStringField(value: unknown, field: string, command: string)
   return requiredString(asObject(value, command), field, command);
 }
 
-export function parseUserInfo(value: unknown, command: string): Json {
-  const claims = asObject(value, command)['claims'];
+/**
+ * The user's claims. oxd 3.1.x wraps them (`{claims: {name: [values]}}`, each value a list of
+ * strings); oxd 4.x answers the userinfo endpoint's JSON as it is (plain JSON values), which
+ * OpenID Connect requires to hold `sub`. Values are returned as oxd sent them, never reshaped.
+ */
+export function parseUserInfo(value: unknown, command: string, generation: 3 | 4): Json {
+  const o = asObject(value, command);
+  if (generation === 4) {
+    if (typeof o['sub'] !== 'string') throw bad(command, 'userinfo without a string "sub"');
+    return o;
+  }
+  const claims = o['claims'];
   if (!isRecord(claims)) throw bad(command, 'no object "claims"');
   return claims;
 }

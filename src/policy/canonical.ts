@@ -1,5 +1,5 @@
 /**
- * The request-target canonicaliser (contract §5.1). One pure function computes the path that is
+ * The request-target canonicaliser. One pure function computes the path that is
  * matched, cached, logged and forwarded; anything a backend could read differently is refused.
  */
 import type { CanonicalTarget } from './types.js';
@@ -15,6 +15,13 @@ function hasControlOrSpace(text: string): boolean {
   }
   return false;
 }
+
+/**
+ * Longest decoded segment accepted. Segment regexes run on client-chosen text: even a regex
+ * proven linear by validation gets a bounded input, so no single request can stall the event
+ * loop on one (a real path segment is far shorter).
+ */
+export const MAX_SEGMENT_LENGTH = 1_024;
 
 function reject(reason: string): CanonicalTarget {
   return { ok: false, reason };
@@ -40,6 +47,7 @@ function splitTarget(rawTarget: string): { path: string; query: string | null } 
 function canonicalSegment(raw: string): { forward: string; match: string } | { reason: string } {
   const whole = normalizeSegment(raw);
   if (!whole.ok) return { reason: whole.reason };
+  if (whole.decoded.length > MAX_SEGMENT_LENGTH) return { reason: `path segment longer than ${MAX_SEGMENT_LENGTH} characters` };
   if (isDotSegment(whole.decoded)) return { reason: 'dot segment ("." or "..")' };
   const semicolon = raw.indexOf(';');
   if (semicolon === -1) return { forward: whole.canonical, match: whole.decoded };

@@ -14,7 +14,7 @@ export function parsePolicy(text: string, source: string): Policy {
   const lineCounter = new LineCounter();
   // Duplicate keys are found by the validator, which can name their YAML path.
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-  const ctx: ReadContext = { file: source, doc, lineCounter, problems: [] };
+  const ctx: ReadContext = { file: source, doc, lineCounter, problems: [], warnings: [] };
   for (const error of doc.errors) {
     report(ctx, error.pos[0], '', 'yaml_syntax', `YAML syntax error: ${error.message.split('\n')[0] ?? error.code}`);
   }

@@ -3,7 +3,7 @@
  * checks and the matcher compiles.
  */
 import { isDotSegment, normalizeSegment } from './segment.js';
-import { unsafeRegexReason } from './regex-safety.js';
+import { redosProblem } from './regex-safety.js';
 
 export type PatternElement =
   | { readonly kind: 'literal'; readonly text: string }
@@ -53,7 +53,7 @@ function parseRegex(source: string): PatternElement | PatternIssue {
   } catch (err) {
     return { code: 'regex_invalid', message: `{${source}} is not a valid regular expression: ${(err as Error).message}` };
   }
-  const unsafe = unsafeRegexReason(source);
+  const unsafe = redosProblem(regex);
   if (unsafe !== null) {
     return { code: 'regex_unsafe', message: `{${source}} could backtrack catastrophically (${unsafe}); rewrite it without nested or overlapping repetition` };
   }

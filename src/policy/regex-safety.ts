@@ -1,62 +1,40 @@
 /**
- * A conservative screen for regexes that could backtrack catastrophically: a repeated group that
- * itself contains unbounded repetition, such as `(a+)+` or `(\w*x)*`. Segment regexes run on
- * attacker-chosen text, so such patterns are refused at validation time.
+ * ReDoS screening of segment regexes, which run on client-chosen text. A syntactic screen (star
+ * height) misses overlapping alternatives such as `([a-z]|[a-z0-9])+` or `(a|a)*`, where one
+ * 24-character segment takes hundreds of milliseconds and each extra character doubles it. So
+ * every policy regex goes through recheck (https://makenowjust-labs.github.io/recheck/), a ReDoS
+ * analyser combining automata theory and fuzzing, once per policy load — never per request.
+ * Anything it cannot prove safe is refused: a regex the analyser times out on is not one to run
+ * on attacker input.
  */
+import { checkSync } from 'recheck';
 
-interface Group {
-  containsUnbounded: boolean;
+/**
+ * Verdicts by regex, since an analysis takes milliseconds and a policy reload (or a matcher
+ * compile) parses the same patterns again. Bounded: dropped whole when full.
+ */
+const verdicts = new Map<string, string | null>();
+const MAX_VERDICTS = 1_000;
+
+/** Why the anchored regex is unsafe (its complexity, as recheck reports it), or null when safe. */
+export function redosProblem(regex: RegExp): string | null {
+  const key = `/${regex.source}/${regex.flags}`;
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
+  const verdict = analyse(regex);
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  verdicts.set(key, verdict);
+  return verdict;
 }
 
-/** Reads a quantifier at `i`, if any: its length and whether it is unbounded. */
-function readQuantifier(source: string, i: number): { length: number; unbounded: boolean } | null {
-  const ch = source.charAt(i);
-  if (ch === '*' || ch === '+') return { length: 1, unbounded: true };
-  if (ch === '?') return { length: 1, unbounded: false };
-  if (ch !== '{') return null;
-  const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i));
-  if (m === null) return null;
-  const upper = m[3];
-  const unbounded = m[2] !== undefined && (upper === undefined || upper === '' || Number(upper) > 1);
-  return { length: m[0].length, unbounded };
-}
-
-/** Returns why the regex is unsafe, or null when the screen finds nothing. */
-export function unsafeRegexReason(source: string): string | null {
-  const stack: Group[] = [{ containsUnbounded: false }];
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const ch = source.charAt(i);
-    if (ch === '\\') {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (ch === ']') inClass = false;
-      continue;
-    }
-    if (ch === '[') {
-      inClass = true;
-      continue;
-    }
-    if (ch === '(') {
-      stack.push({ containsUnbounded: false });
-      continue;
-    }
-    if (ch === ')' && stack.length > 1) {
-      const group = stack.pop();
-      const quantifier = readQuantifier(source, i + 1);
-      const outer = stack.at(-1);
-      if (group === undefined || outer === undefined) continue;
-      if (quantifier?.unbounded === true && group.containsUnbounded) return 'nested repetition';
-      outer.containsUnbounded ||= group.containsUnbounded || quantifier?.unbounded === true;
-      continue;
-    }
-    const quantifier = readQuantifier(source, i);
-    if (quantifier?.unbounded === true) {
-      const top = stack.at(-1);
-      if (top !== undefined) top.containsUnbounded = true;
-    }
+function analyse(regex: RegExp): string | null {
+  const diagnostics = checkSync(regex.source, regex.flags);
+  switch (diagnostics.status) {
+    case 'safe':
+      return null;
+    case 'vulnerable':
+      return `${diagnostics.complexity.summary} backtracking, e.g. on ${diagnostics.attack.pattern}`;
+    case 'unknown':
+      return `the ReDoS analysis could not prove it safe: ${diagnostics.error.kind}`;
   }
-  return null;
 }

@@ -20,6 +20,12 @@ const C1_CONTROL = /[\u0080-\u009f]/u;
 const ESCAPE_AFTER_DECODING = /%[0-9A-Fa-f]{2}/;
 /** Invisible characters (zero-width space, soft hyphen, BOM, …) that backends may silently drop. */
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+/**
+ * A decimal digit of another script (Arabic-Indic `٣`, Devanagari `३`, …): NFKC keeps them, yet
+ * many backends parse them as numbers (Python's int(), .NET, Java's Character.digit), so
+ * `/users/٣` would be user 3 to the backend and no match for `{[0-9]+}` to the proxy.
+ */
+const NON_ASCII_DIGIT = /[^\P{Nd}0-9]/u;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
@@ -87,12 +93,13 @@ export function normalizeSegment(raw: string): SegmentResult {
  * Non-ASCII text a backend could read as other text: compatibility forms that Unicode
  * normalisation folds (fullwidth `．．` → `..`, `／` → `/`, `ａｄｍｉｎ` → `admin`, NFD accents),
  * characters that case-map to ASCII (`ı`, `İ`, `ſ`, the Kelvin sign — Java's equalsIgnoreCase
- * reads `admın` as `admin`), and invisible ones. The proxy matched none of those readings, so
+ * reads `admın` as `admin`), digits of other scripts, and invisible ones. The proxy matched none of those readings, so
  * it refuses them.
  */
 function unicodeProblem(decoded: string): string | null {
   if (decoded.normalize('NFKC') !== decoded) return 'text that Unicode normalisation (NFKC) would change, e.g. fullwidth or decomposed characters';
   if (IGNORABLE.test(decoded)) return 'an invisible (default-ignorable) Unicode character';
+  if (NON_ASCII_DIGIT.test(decoded)) return 'a decimal digit other than 0-9 (e.g. "٣", "३"), which backends may read as one';
   for (const ch of decoded) {
     if (ch.charCodeAt(0) > 0x7f && (caseMapsToOneAscii(ch.toLowerCase()) || caseMapsToOneAscii(ch.toUpperCase()))) {
       return 'a non-ASCII character whose upper or lower case is an ASCII letter (e.g. "ı", "İ")';

@@ -2,6 +2,7 @@
  * The validated, frozen policy and the answers the policy engine gives. Pure data: no I/O here.
  */
 import type { UmaCondition, UmaResource } from '../oxd/types.js';
+import type { PolicyProblem } from './errors.js';
 
 export const HTTP_METHODS = [
   'GET',
@@ -43,6 +44,8 @@ export interface Policy {
   readonly registration: readonly UmaResource[];
   /** sha256 of the canonical JSON of `registration`: equal hash ⇒ nothing to re-register. */
   readonly registrationHash: string;
+  /** Valid but probably unintended constructs, located like problems (umagate validate prints them). */
+  readonly warnings: readonly PolicyProblem[];
 }
 
 /** The answer for one method + canonical match path. */

@@ -4,6 +4,7 @@
  */
 import type { Node } from 'yaml';
 import type { UmaResource } from '../oxd/types.js';
+import { reportRegexFallThrough } from './regex-fallthrough.js';
 import { registrationHash } from './registration.js';
 import type { HttpMethod, Policy, PolicyResource, UnprotectedMode } from './types.js';
 import { HTTP_METHODS } from './types.js';
@@ -82,11 +83,14 @@ export function validateDocument(ctx: ReadContext, root: Node | null, source: st
   if (ctx.problems.length > 0 || unprotected === null) return null;
 
   const registration: UmaResource[] = valid.flatMap((r) => (r.registration === null ? [] : [r.registration]));
-  return deepFreeze({
+  const policy: Policy = {
     source,
     unprotected,
     resources: valid.map((r) => r.resource),
     registration,
     registrationHash: registrationHash(registration),
-  });
+    warnings: ctx.warnings,
+  };
+  reportRegexFallThrough(ctx, valid, policy);
+  return deepFreeze(policy);
 }

@@ -12,6 +12,8 @@ export interface ReadContext {
   readonly doc: Document;
   readonly lineCounter: LineCounter;
   readonly problems: PolicyProblem[];
+  /** Things that are valid but probably not meant (umagate validate prints them). */
+  readonly warnings: PolicyProblem[];
 }
 
 /** Anything a problem can be reported at: a node, or a spot given by offset. */
@@ -40,6 +42,12 @@ function offsetOf(where: Where): number {
 export function report(ctx: ReadContext, where: Where, yamlPath: string, code: string, message: string): void {
   const { line, col } = ctx.lineCounter.linePos(offsetOf(where));
   ctx.problems.push({ file: ctx.file, line, column: col, yamlPath, code, message });
+}
+
+/** Records a warning at a node, in the same shape as a problem. */
+export function warn(ctx: ReadContext, where: Where, yamlPath: string, code: string, message: string): void {
+  const { line, col } = ctx.lineCounter.linePos(offsetOf(where));
+  ctx.warnings.push({ file: ctx.file, line, column: col, yamlPath, code, message });
 }
 
 /** Follows `*alias` references so anchors can share scope lists. */

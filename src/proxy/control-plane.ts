@@ -92,6 +92,7 @@ export class ControlPlane {
 
   /** Publishes the boot policy, starts the watcher and the boot registration. */
   start(): void {
+    this.#warnAbout(this.#snapshot.state.policy);
     this.#deps.publish(this.#snapshot);
     if (this.#deps.watchPolicy) {
       this.#watcher = watchFile(
@@ -131,6 +132,11 @@ export class ControlPlane {
         return undefined;
       }),
     ).promise;
+  }
+
+  /** What `umagate validate` warns about, logged too: an operator may never run validate. */
+  #warnAbout(policy: Policy): void {
+    for (const warning of policy.warnings) this.#deps.logger.warn({ warning: formatProblem(warning) }, 'policy warning');
   }
 
   #set(snapshot: ControlSnapshot): void {
@@ -201,6 +207,7 @@ export class ControlPlane {
     metrics.policyGeneration.set(generation);
     metrics.policyReloads.inc({ result: 'applied' });
     logger.info({ trigger, generation, registration }, 'policy reloaded');
+    this.#warnAbout(policy);
     return { result: 'applied', generation, registration };
   }
 }

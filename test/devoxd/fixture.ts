@@ -71,14 +71,14 @@ export interface Session {
 
 /**
  * Registers a site the way a client of that protocol would (setup_client on 3.x, register_site on
- * 4.x), obtains an `oxd` token for its client and sends it with every later call.
+ * 4.x; `registration` adds parameters), obtains an `oxd` token for its client and sends it with every later call.
  */
-export async function session(oxd: DevOxd, protocol: Protocol): Promise<Session> {
+export async function session(oxd: DevOxd, protocol: Protocol, registration: Record<string, unknown> = {}): Promise<Session> {
   const auth: { token?: string } = {};
   const call = await caller(oxd, protocol, () => auth.token);
   const registered = protocol === 'rest'
-    ? await call('register_site', { redirect_uris: ['https://app.example/cb'] })
-    : await call('setup_client', { authorization_redirect_uri: 'https://app.example/cb' });
+    ? await call('register_site', { redirect_uris: ['https://app.example/cb'], ...registration })
+    : await call('setup_client', { authorization_redirect_uri: 'https://app.example/cb', ...registration });
   if (!registered.ok) throw new Error(`registration failed: ${JSON.stringify(registered)}`);
   const oxdId = String(registered.data['oxd_id']);
   const clientId = String(registered.data['client_id']);

@@ -99,7 +99,7 @@ describe.each(PROTOCOLS)('uma_rp_get_rpt over %s', (protocol) => {
           name: 'email',
         },
       ],
-      redirect_user: `https://op.example.com/oxauth/restv1/uma/gather_claims?ticket=${ticket}`,
+      redirect_user: 'https://op.example.com/oxauth/restv1/uma/gather_claims',
     };
     if (threeX) {
       expect(reply.status).toBe(200);
@@ -174,20 +174,37 @@ describe('uma_rp_get_rpt details', () => {
     expect(await check(s, reply.data['access_token'], '/photo')).toBe('granted');
   });
 
-  it('builds the claims-gathering URL without encoding, as oxd 3.x does', async () => {
+  it('builds the claims-gathering URL without encoding, with a state of its own on 3.x', async () => {
     const s = await protectedSession('socket', { opHost: 'https://op.example.com' });
     const reply = await s.call('uma_rp_get_claims_gathering_url', {
       oxd_id: s.oxdId,
       ticket: 't-1',
       claims_redirect_uri: 'https://app.example/claims',
-      state: 's-1',
+      state: 'ignored: 3.x has no state parameter',
     });
-    expect(reply.data['state']).toBe('s-1');
+    const state = String(reply.data['state']);
+    expect(state).toMatch(/^[0-9a-f-]{36}$/);
+    // client_id is the site's own client (3.x setup_client's client_id_of_oxd_id).
     expect(reply.data['url']).toMatch(
-      /^https:\/\/op\.example\.com\/oxauth\/restv1\/uma\/gather_claims\?client_id=[^&]+&ticket=t-1&claims_redirect_uri=https:\/\/app\.example\/claims&state=s-1$/,
+      new RegExp(`^https://op\\.example\\.com/oxauth/restv1/uma/gather_claims\\?client_id=[^&]+&ticket=t-1&claims_redirect_uri=https://app\\.example/claims&state=${state}$`),
     );
     expect((await s.call('uma_rp_get_claims_gathering_url', { oxd_id: s.oxdId, ticket: 't' })).data['error']).toBe(
       'invalid_claims_redirect_uri_parameter',
     );
+  });
+
+  it('takes the state (encoded) and custom parameters on 4.x, never letting them override its own', async () => {
+    const s = await protectedSession('rest', { opHost: 'https://op.example.com' });
+    const reply = await s.call('uma_rp_get_claims_gathering_url', {
+      oxd_id: s.oxdId,
+      ticket: 't-1',
+      claims_redirect_uri: 'https://app.example/claims',
+      state: 's 1',
+      custom_parameters: { ui: 'dark mode', ticket: 'forged' },
+    });
+    expect(reply.data).toEqual({
+      state: 's%201',
+      url: `https://op.example.com/oxauth/restv1/uma/gather_claims?client_id=${s.clientId}&ticket=t-1&claims_redirect_uri=https://app.example/claims&state=s%201&ui=dark%20mode`,
+    });
   });
 });

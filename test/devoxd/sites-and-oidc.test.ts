@@ -1,6 +1,7 @@
-/** Site commands and the OpenID Connect commands, with the dev AS's deterministic code scheme. */
+/** Site commands and the OpenID Connect commands, signing in through the dev AS's login page. */
 import { describe, expect, it } from 'vitest';
-import { anyNumber, anyString, caller, containing, devOxd, PROTOCOLS, session } from './fixture.js';
+import { signIn } from '../helpers/dev-as-pages.js';
+import { anyNumber, anyString, caller, containing, devOxd, PROTOCOLS, session, type Session } from './fixture.js';
 
 describe('site registration', () => {
   it('answers setup_client with both clients (3.x)', async () => {
@@ -71,7 +72,9 @@ describe('site registration', () => {
   it.each(PROTOCOLS)('updates and removes a site (%s)', async (protocol) => {
     const oxd = await devOxd();
     const s = await session(oxd, protocol);
-    expect((await s.call('update_site', { oxd_id: s.oxdId, post_logout_redirect_uri: 'https://a/bye' })).data).toEqual({ oxd_id: s.oxdId });
+    // 3.x takes one post_logout_redirect_uri, oxd 4.2 a list (post_logout_redirect_uris).
+    const logout = protocol === 'rest' ? { post_logout_redirect_uris: ['https://a/bye'] } : { post_logout_redirect_uri: 'https://a/bye' };
+    expect((await s.call('update_site', { oxd_id: s.oxdId, ...logout })).data).toEqual({ oxd_id: s.oxdId });
     expect((await s.call('get_logout_uri', { oxd_id: s.oxdId })).data['uri']).toBe(
       `${oxd.opHost}/oxauth/restv1/end_session?post_logout_redirect_uri=${encodeURIComponent('https://a/bye')}`,
     );
@@ -83,39 +86,77 @@ describe('site registration', () => {
 describe.each(PROTOCOLS)('OpenID Connect commands over %s', (protocol) => {
   const threeX = protocol !== 'rest';
 
-  it('trades dev-code-N for tokens once, with the state of the Nth authorization URL', async () => {
+  async function authorizationUrl(s: Session, params: Record<string, unknown> = {}): Promise<URL> {
+    const reply = await s.call('get_authorization_url', { oxd_id: s.oxdId, ...params });
+    return new URL(String(reply.data['authorization_url']));
+  }
+
+  it('signs a dev user in on the login page and trades the code once for that user\'s tokens', async () => {
     const oxd = await devOxd();
     const s = await session(oxd, protocol);
-    const url = new URL(String((await s.call('get_authorization_url', { oxd_id: s.oxdId, scope: ['openid', 'profile'] })).data['authorization_url']));
-    expect(url.searchParams.get('state')).toBe('dev-state-1');
+    const url = await authorizationUrl(s, { scope: ['openid', 'profile'] });
+    expect(url.origin).toBe(oxd.restUrl ?? oxd.httpsExtensionUrl);
     expect(url.searchParams.get('scope')).toBe('openid profile');
-    const tokens = await s.call('get_tokens_by_code', { oxd_id: s.oxdId, code: 'dev-code-1', state: 'dev-state-1' });
+    expect(url.searchParams.get('redirect_uri')).toBe('https://app.example/cb');
+    const back = await signIn(url.href, { username: 'alice' });
+    expect(`${back.origin}${back.pathname}`).toBe('https://app.example/cb');
+    expect(back.searchParams.get('state')).toBe(url.searchParams.get('state'));
+    const code = back.searchParams.get('code') ?? '';
+    const state = back.searchParams.get('state') ?? '';
+
+    const tokens = await s.call('get_tokens_by_code', { oxd_id: s.oxdId, code, state });
     expect(tokens.data).toMatchObject({ access_token: anyString, id_token: anyString, refresh_token: anyString, expires_in: 3600 });
     const claims = tokens.data['id_token_claims'] as Record<string, unknown>;
-    expect(claims['sub']).toEqual(threeX ? ['dev-user'] : 'dev-user');
-    expect(claims['nonce']).toEqual(threeX ? ['dev-nonce-1'] : 'dev-nonce-1');
-    expect((await s.call('get_tokens_by_code', { oxd_id: s.oxdId, code: 'dev-code-1', state: 'dev-state-1' })).data['error']).toBe('bad_request');
+    expect(claims['sub']).toEqual(threeX ? ['alice'] : 'alice');
+    expect(claims['nonce']).toEqual(threeX ? [url.searchParams.get('nonce')] : url.searchParams.get('nonce'));
+    expect((await s.call('get_tokens_by_code', { oxd_id: s.oxdId, code, state })).data['error']).toBe('bad_request');
 
     const info = await s.call('get_user_info', { oxd_id: s.oxdId, access_token: tokens.data['access_token'] });
-    expect((info.data['claims'] as Record<string, unknown>)['email']).toEqual(threeX ? ['dev-user@example.org'] : 'dev-user@example.org');
+    const userinfo = { sub: 'alice', name: 'Alice Liddell', preferred_username: 'alice', email: 'alice@example.org', email_verified: true };
+    // 3.x wraps the claims as lists of strings; 4.x answers the userinfo JSON as it is.
+    expect(info.data).toEqual(
+      threeX
+        ? { claims: Object.fromEntries(Object.entries(userinfo).map(([k, v]) => [k, [String(v)]])), refresh_token: null, access_token: null }
+        : userinfo,
+    );
 
     const refreshed = await s.call('get_access_token_by_refresh_token', { oxd_id: s.oxdId, refresh_token: tokens.data['refresh_token'] });
     expect(refreshed.data['scope']).toEqual(threeX ? 'openid profile' : ['openid', 'profile']);
+    const again = await s.call('get_user_info', { oxd_id: s.oxdId, access_token: refreshed.data['access_token'] });
+    expect(JSON.stringify(again.data)).toContain('alice@example.org');
     const reused = await s.call('get_access_token_by_refresh_token', { oxd_id: s.oxdId, refresh_token: tokens.data['refresh_token'] });
     expect(reused.data['error']).toBe(protocol === 'socket' ? 'http_status_400' : 'invalid_grant');
   });
 
+  it('redirects with error=access_denied and the state when the user cancels', async () => {
+    const oxd = await devOxd();
+    const s = await session(oxd, protocol);
+    const url = await authorizationUrl(s);
+    const back = await signIn(url.href, { decision: 'deny' });
+    expect(Object.fromEntries(back.searchParams)).toEqual({ error: 'access_denied', state: url.searchParams.get('state') });
+  });
+
   it.each([
-    { params: { state: 'dev-state-1' }, description: "'code' is empty or not specified." },
-    { params: { code: 'dev-code-1' }, description: "'state' is empty or not specified." },
-    { params: { code: 'dev-code-1', state: 'other' }, description: "'state' is not registered." },
-    { params: { code: 'dev-code-2', state: 'dev-state-1' }, description: "'code' is invalid." },
+    { params: (_code: string, state: string) => ({ state }), description: "'code' is empty or not specified." },
+    { params: (code: string) => ({ code }), description: "'state' is empty or not specified." },
+    { params: (code: string) => ({ code, state: 'other' }), description: "'state' is not registered." },
+    { params: (_code: string, state: string) => ({ code: 'made-up', state }), description: "'code' is invalid." },
   ])('rejects get_tokens_by_code: $description', async ({ params, description }) => {
     const oxd = await devOxd();
     const s = await session(oxd, protocol);
-    await s.call('get_authorization_url', { oxd_id: s.oxdId });
-    const reply = await s.call('get_tokens_by_code', { oxd_id: s.oxdId, ...params });
+    const back = await signIn((await authorizationUrl(s)).href);
+    const reply = await s.call('get_tokens_by_code', { oxd_id: s.oxdId, ...params(back.searchParams.get('code') ?? '', back.searchParams.get('state') ?? '') });
     expect(reply.data).toMatchObject({ error: 'bad_request', error_description: description });
+  });
+
+  it("refuses a code issued to another site's client", async () => {
+    const oxd = await devOxd();
+    const mine = await session(oxd, protocol);
+    const theirs = await session(oxd, protocol);
+    const back = await signIn((await authorizationUrl(theirs)).href);
+    const state = new URL((await authorizationUrl(mine)).href).searchParams.get('state') ?? '';
+    const reply = await mine.call('get_tokens_by_code', { oxd_id: mine.oxdId, code: back.searchParams.get('code'), state });
+    expect(reply.data).toMatchObject({ error: 'bad_request', error_description: "'code' is invalid." });
   });
 
   it('introspects access tokens', async () => {

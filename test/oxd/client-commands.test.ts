@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
 import { OxdClient } from '../../src/oxd/client.js';
-import type { OxdProtocol, UmaResource } from '../../src/oxd/types.js';
+import type { OxdProtocol, TokensByCodeResult, UmaResource } from '../../src/oxd/types.js';
+import { signIn } from '../helpers/dev-as-pages.js';
 import { ALL_LISTENERS, PROTOCOLS, writeDevIni } from '../fixtures/oxd/dev-ini.js';
 import { rejection } from './harness.js';
 
@@ -32,6 +33,12 @@ async function ticketFor(client: OxdClient): Promise<string> {
   const denied = await client.umaRsCheckAccess(null, '/photo', 'GET');
   if (denied.access !== 'denied' || denied.ticket === null) throw new Error('expected a ticket');
   return denied.ticket;
+}
+
+/** Signs alice in on the dev AS's login page and trades the code for her tokens. */
+async function signedIn(client: OxdClient): Promise<TokensByCodeResult> {
+  const back = await signIn(await client.getAuthorizationUrl(), { username: 'alice' });
+  return client.getTokensByCode(back.searchParams.get('code') ?? '', back.searchParams.get('state') ?? '');
 }
 
 async function rptFor(client: OxdClient): Promise<string> {
@@ -106,43 +113,46 @@ const COMMANDS: readonly { readonly name: string; readonly run: (ctx: Ctx) => Pr
     },
   },
   {
-    name: 'getAuthorizationUrl answers the URL',
-    run: async ({ client }) => {
+    name: 'getAuthorizationUrl answers the URL of the dev AS login page',
+    run: async ({ client, dev }) => {
       const url = await client.getAuthorizationUrl({ scope: ['openid'], acrValues: ['basic'], customParams: { k: 'v' } });
-      expect(url).toMatch(/^https:\/\/.*state=dev-state-1.*k=v/);
+      expect(url.startsWith(`${dev.opHost}/oxauth/restv1/authorize?`)).toBe(true);
+      expect(new URL(url).searchParams.get('k')).toBe('v');
+      expect(new URL(url).searchParams.get('redirect_uri')).toBe('https://client.example.org/callback');
     },
   },
   {
-    name: 'getTokensByCode exchanges the code',
-    run: async ({ client }) => {
-      await client.getAuthorizationUrl();
-      const tokens = await client.getTokensByCode('dev-code-1', 'dev-state-1');
+    name: 'getTokensByCode exchanges the code the login page sent back',
+    run: async ({ client, protocol }) => {
+      const tokens = await signedIn(client);
       expect(tokens.id_token).toMatch(/\./);
-      expect(tokens.id_token_claims).toHaveProperty('sub');
+      expect(tokens.id_token_claims['sub']).toEqual(protocol === 'rest' ? 'alice' : ['alice']);
     },
   },
   {
     name: 'getAccessTokenByRefreshToken refreshes',
     run: async ({ client }) => {
-      await client.getAuthorizationUrl();
-      const tokens = await client.getTokensByCode('dev-code-1', 'dev-state-1');
+      const tokens = await signedIn(client);
       const refreshed = await client.getAccessTokenByRefreshToken(tokens.refresh_token ?? '', { scope: ['openid'] });
       expect(refreshed.access_token).not.toBe(tokens.access_token);
       expect(refreshed.scope).toEqual(['openid']);
     },
   },
   {
-    name: 'getUserInfo answers the claims',
-    run: async ({ client }) => {
-      await client.getAuthorizationUrl();
-      const tokens = await client.getTokensByCode('dev-code-1', 'dev-state-1');
-      expect(await client.getUserInfo(tokens.access_token)).toHaveProperty('sub');
+    // oxd 4.x answers the userinfo JSON as it is; 3.x wraps lists of strings in `claims`.
+    name: "getUserInfo answers the signed-in user's claims as the protocol delivers them",
+    run: async ({ client, protocol }) => {
+      const tokens = await signedIn(client);
+      const claims = await client.getUserInfo(tokens.access_token);
+      const userinfo = { sub: 'alice', name: 'Alice Liddell', preferred_username: 'alice', email: 'alice@example.org', email_verified: true };
+      expect(claims).toEqual(protocol === 'rest' ? userinfo : Object.fromEntries(Object.entries(userinfo).map(([k, v]) => [k, [String(v)]])));
     },
   },
   {
     name: 'getLogoutUri answers the URI',
-    run: async ({ client }) => {
-      expect(await client.getLogoutUri({ state: 's', postLogoutRedirectUri: 'https://client.example.org/bye' })).toMatch(/^https:\/\//);
+    run: async ({ client, dev }) => {
+      const uri = await client.getLogoutUri({ state: 's', postLogoutRedirectUri: 'https://client.example.org/bye' });
+      expect(uri).toBe(`${dev.opHost}/oxauth/restv1/end_session?post_logout_redirect_uri=${encodeURIComponent('https://client.example.org/bye')}&state=s`);
     },
   },
   {
@@ -219,5 +229,32 @@ describe.each(PROTOCOLS)('OxdClient over %s', (protocol) => {
 
   it.each(COMMANDS)('$name', async ({ run }) => {
     await run({ protocol, dev, ini, client });
+  });
+});
+
+describe('getUserInfo over oxd 4.x REST', () => {
+  let dev: DevOxd;
+  let client: OxdClient;
+
+  beforeEach(async () => {
+    dev = await startDevOxd(ALL_LISTENERS);
+    client = await OxdClient.fromConfigFile(await writeDevIni(dev, 'rest'));
+    await client.setupClient();
+  });
+
+  afterEach(async () => {
+    await client.close();
+    await dev.close();
+  });
+
+  it('returns the userinfo JSON unchanged, whatever claims it holds', async () => {
+    const userinfo = { sub: 'u-1', email_verified: false, address: { country: 'NZ' }, groups: ['a', 'b'] };
+    dev.faults.add({ command: 'get_user_info', fault: { kind: 'answer', data: userinfo }, times: 1 });
+    expect(await client.getUserInfo('token')).toEqual(userinfo);
+  });
+
+  it("refuses a 3.x-shaped answer, which has no subject, as oxd_bad_response", async () => {
+    dev.faults.add({ command: 'get_user_info', fault: { kind: 'answer', data: { claims: { sub: ['u-1'] } } }, times: 1 });
+    expect((await rejection(client.getUserInfo('token'))).code).toBe('oxd_bad_response');
   });
 });

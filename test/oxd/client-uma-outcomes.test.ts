@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
 import { OxdClient } from '../../src/oxd/client.js';
 import { OxdError } from '../../src/oxd/errors.js';
+import { gatherClaims } from '../helpers/dev-as-pages.js';
 import { closeServer, listenOn } from '../helpers/listen.js';
 import { ALL_LISTENERS, PROTOCOLS, writeDevIni } from '../fixtures/oxd/dev-ini.js';
 
@@ -37,8 +38,21 @@ describe.each(PROTOCOLS)('need_info over %s', (protocol) => {
       error: 'need_info',
       ticket: expect.any(String) as unknown,
       required_claims: [expect.objectContaining({ name: 'email' }) as unknown],
-      redirect_user: expect.stringMatching(/^https:\/\//) as unknown,
+      redirect_user: `${dev?.opHost ?? ''}/oxauth/restv1/uma/gather_claims`,
     });
+  });
+
+  it('is cured by the claims-gathering page: its new ticket gets the RPT', async () => {
+    const c = await setUp();
+    await c.umaRsProtect([{ path: '/secret', conditions: [{ httpMethods: ['GET'], scopes: ['read#need_info'] }] }]);
+    const denied = await c.umaRsCheckAccess(null, '/secret', 'GET');
+    if (denied.access !== 'denied' || denied.ticket === null) throw new Error('expected a ticket');
+    const url = await c.umaRpGetClaimsGatheringUrl(denied.ticket);
+    const back = await gatherClaims(url, { email: 'alice@example.org' });
+    expect(`${back.origin}${back.pathname}`).toBe('https://client.example.org/claims');
+    const result = await c.umaRpGetRpt(back.searchParams.get('ticket') ?? '');
+    if ('error' in result) throw new Error('expected an RPT');
+    expect(await c.umaRsCheckAccess(result.access_token, '/secret', 'GET')).toEqual({ access: 'granted' });
   });
 
   it('without its ticket and claims is a bad response', async () => {

@@ -1,17 +1,12 @@
 import { afterEach } from 'vitest';
+import { rejectionOf } from '../helpers/rejection.js';
 import { startDevOxd, type DevOxd, type DevOxdOptions } from '../../src/devoxd/index.js';
 import { OxdClient, type FromConfigFileOptions } from '../../src/oxd/client.js';
 import { OxdError } from '../../src/oxd/errors.js';
 
 /** The OxdError a call rejects with; anything else (or success) fails the test. */
-export async function rejection(promise: Promise<unknown>): Promise<OxdError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof OxdError) return err;
-    throw new Error(`expected an OxdError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('expected the call to fail');
+export function rejection(promise: Promise<unknown>): Promise<OxdError> {
+  return rejectionOf(promise, OxdError);
 }
 
 export interface DevOxdSession {

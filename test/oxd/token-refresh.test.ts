@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DevOxd, DevOxdOptions } from '../../src/devoxd/index.js';
 import { OxdClient } from '../../src/oxd/client.js';
 import { OxdError } from '../../src/oxd/errors.js';
-import { REFRESH_SKEW_MS, refreshTime } from '../../src/oxd/token.js';
+import { REFRESH_SKEW_MS, refreshTime } from '../../src/common/token-holder.js';
 import type { OxdProtocol } from '../../src/oxd/types.js';
 import { writeDevIni } from '../fixtures/oxd/dev-ini.js';
 import { devOxdSession } from './harness.js';

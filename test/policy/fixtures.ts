@@ -50,6 +50,8 @@ export const BROKEN: readonly BrokenFixture[] = [
   { file: 'any-twice.yaml', code: 'path_multiple_any', yamlPath: 'resources[0].path', line: 2, schemaRejects: false },
   { file: 'regex-invalid.yaml', code: 'regex_invalid', yamlPath: 'resources[0].path', line: 2, schemaRejects: false },
   { file: 'regex-unsafe.yaml', code: 'regex_unsafe', yamlPath: 'resources[0].path', line: 2, schemaRejects: false },
+  { file: 'regex-overlapping-alternatives.yaml', code: 'regex_unsafe', yamlPath: 'resources[0].path', line: 2, schemaRejects: false },
+  { file: 'regex-duplicate-alternatives.yaml', code: 'regex_unsafe', yamlPath: 'resources[0].path', line: 2, schemaRejects: false },
   { file: 'regex-not-segment.yaml', code: 'regex_not_segment', yamlPath: 'resources[0].path', line: 2, schemaRejects: false },
   { file: 'scope-var-out-of-range.yaml', code: 'scope_var_out_of_range', yamlPath: 'resources[0].conditions[0].scope_expression.rule.or[1].var', line: 6, schemaRejects: false },
   { file: 'scope-var-invalid.yaml', code: 'scope_var_invalid', yamlPath: 'resources[0].conditions[0].scope_expression.rule.or[1].var', line: 6, schemaRejects: false },

@@ -34,7 +34,7 @@ const matchPath = fc
   .map(([segments, trailingSlash]) => (segments.length === 0 ? '/' : `/${segments.join('/')}${trailingSlash ? '/' : ''}`));
 
 function policyOf(resources: readonly PolicyResource[]): Policy {
-  return { source: '<generated>', unprotected: 'deny', resources, registration: [], registrationHash: '' };
+  return { source: '<generated>', unprotected: 'deny', resources, registration: [], registrationHash: '', warnings: [] };
 }
 
 function winner(policy: Policy, match: Match): number | null {

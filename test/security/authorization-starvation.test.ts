@@ -63,7 +63,8 @@ describe('an anonymous flood from one address', () => {
     h = await startHarness({ proxy: { oxdPerClient: 1, trustProxy: '127.0.0.1/32' } });
     const harness = h;
     harness.oxd.faults.add({ command: 'uma_rs_check_access', fault: { kind: 'delay', ms: OXD_LATENCY_MS } });
-    // A client cannot dodge its bound by writing addresses of its own further left.
+    // A client cannot dodge its bound by writing addresses of its own further left (the lesson of
+    // oauth2-proxy PR #3478, which trusted the leftmost X-Forwarded-For entry).
     const fromA = (i: number) => harness.send('/photo', { headers: { 'x-forwarded-for': `10.9.9.${i}, 203.0.113.1` } });
     const a = await Promise.all([fromA(1), fromA(2), fromA(3)]);
     expect(a.map((r) => r.status).sort()).toEqual([401, 429, 429]);

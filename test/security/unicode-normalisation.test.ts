@@ -10,10 +10,18 @@
  * (default-ignorable) character, or a non-ASCII character case-mapping to one ASCII letter is
  * refused with 400 `bad_path` (policy/segment.ts); ordinary non-ASCII text (`日本`, `straße`,
  * NFC `café`) still passes.
+ *
+ * Look-alike digits (found by attacking the running proxy): `/users/{[0-9]+}` does not match
+ * `/users/٣` (Arabic-Indic three) or `/users/३` (Devanagari three), which many backends parse
+ * as 3 — so under `unprotected: allow`, or behind a public catch-all, they were forwarded
+ * unchecked. Decimal digits other than 0-9 (Unicode Nd) are now refused like the other
+ * look-alikes. What no canonicaliser can refuse — `+3`, `03` — `umagate validate` warns about:
+ * a protected `{regex}` with a rule behind it that forwards is only as tight as the backend's
+ * number parser.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { PolicyError, parsePolicy } from '../../src/policy/index.js';
-import { expectRefused, useFileHarness } from '../proxy/harness.js';
+import { expectRefused, startHarness, useFileHarness } from '../proxy/harness.js';
 
 const harness = useFileHarness({
   policy: `
@@ -43,6 +51,10 @@ describe('look-alike text is refused, even where unprotected: allow would forwar
     ['soft hyphen', '/adm%C2%ADin'],
     ['BOM', '/%EF%BB%BFadmin'],
     ['no-break space (NFKC: space)', '/public/a%C2%A0b'],
+    ['Arabic-Indic digit ٣', '/users/%D9%A3'],
+    ['Devanagari digit ३', '/users/%E0%A5%A9'],
+    ['Extended Arabic-Indic digit ۳ among ASCII ones', '/users/1%DB%B3'],
+    ['Bengali digit ৩ under a public path', '/public/%E0%A7%A9'],
   ])('%s: %s → 400 bad_path', async (_name, target) => {
     const h = harness();
     await expectRefused(h, target, 400, 'bad_path');
@@ -71,5 +83,31 @@ describe('policy literals obey the same rule', () => {
       if (err instanceof PolicyError) problems = err.problems;
     }
     expect(problems.map((p) => p.message)).toEqual([expect.stringContaining('NFKC')]);
+  });
+});
+
+describe('a protected {regex} with a forwarding rule behind it', () => {
+  const warningsOf = (text: string) => parsePolicy(text, 'p.yaml').warnings.map((w) => ({ at: `${w.line}:${w.column}`, yamlPath: w.yamlPath, code: w.code }));
+
+  it.each([
+    ['a public catch-all', 'resources:\n  - path: /users/{[0-9]+}\n    conditions:\n      - httpMethods: [GET]\n        scopes: [read]\n  - path: /users/??\n    public: true\n'],
+    ['unprotected: allow', 'unprotected: allow\nresources:\n  - path: /users/{[0-9]+}\n    conditions:\n      - httpMethods: [GET]\n        scopes: [read]\n'],
+  ])('is valid but warned about, at the resource path: %s', (_name, text) => {
+    const warnings = warningsOf(text);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ yamlPath: expect.stringMatching(/^resources\[0\]\.path$/) as string, code: 'regex_falls_through' });
+    expect(warnings[0]?.at).toMatch(/^\d+:11$/);
+  });
+
+  it('is logged by the proxy at boot, where no one ran validate', async () => {
+    const h = await startHarness({ policy: 'unprotected: allow\nresources:\n  - path: /users/{[0-9]+}\n    conditions:\n      - httpMethods: [GET]\n        scopes: [read]\n' });
+    onTestFinished(() => h.close());
+    const line = await h.logs.waitFor('the policy warning', (l) => l.msg === 'policy warning');
+    expect(line.level).toBe(40);
+    expect(String(line.warning)).toMatch(/:3:11 {2}resources\[0\]\.path {2}GET "\/users\/\{\[0-9\]\+\}"/);
+  });
+
+  it('is not warned about when nothing behind it forwards', () => {
+    expect(warningsOf('resources:\n  - path: /users/{[0-9]+}\n    conditions:\n      - httpMethods: [GET]\n        scopes: [read]\n  - path: /users/?\n    conditions:\n      - httpMethods: [GET]\n        scopes: [admin]\n')).toEqual([]);
   });
 });

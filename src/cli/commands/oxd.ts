@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { OxdClient } from '../../oxd/client.js';
 import { errorMessage, isUmagateError } from '../../errors.js';
 import { OxdError } from '../../oxd/errors.js';
-import { defined, isRecord } from '../../oxd/json.js';
+import { defined, isRecord } from '../../common/json.js';
 import type { OxdLogger, UmaCondition, UmaResource } from '../../oxd/types.js';
 
 /**

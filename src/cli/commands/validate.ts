@@ -1,6 +1,6 @@
 /** `umagate validate [FILE]`: every problem with its location, or a one-line summary. */
 import type { Command } from 'commander';
-import { loadPolicy } from '../../policy/index.js';
+import { formatProblem, loadPolicy } from '../../policy/index.js';
 import type { Policy } from '../../policy/index.js';
 import { DEFAULT_POLICY_FILE } from '../../proxy/options.js';
 import { reportFailure } from '../failure.js';
@@ -20,6 +20,8 @@ export function registerValidateCommand(program: Command): void {
     .action(async (file: string) => {
       try {
         const policy = await loadPolicy(file);
+        // Warnings do not fail validation: the policy is valid, but maybe not what was meant.
+        for (const warning of policy.warnings) process.stderr.write(`${formatProblem({ ...warning, message: `warning: ${warning.message}` })}\n`);
         process.stdout.write(`${summary(file, policy)}\n`);
       } catch (err) {
         reportFailure(err);

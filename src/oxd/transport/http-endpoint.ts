@@ -1,4 +1,4 @@
-import { isIPv4 } from 'node:net';
+import { isLoopbackHost } from '../../common/loopback.js';
 import { OxdError } from '../errors.js';
 import type { OxdLogger } from '../types.js';
 import { warnInsecure } from './warn.js';
@@ -32,10 +32,4 @@ export function parseBaseUrl(baseUrl: string, logger: OxdLogger | undefined): UR
     );
   }
   return url;
-}
-
-/** 127.0.0.0/8, ::1 and localhost, as `URL.hostname` spells them. */
-function isLoopbackHost(hostname: string): boolean {
-  if (hostname === 'localhost' || hostname === '[::1]') return true;
-  return isIPv4(hostname) && hostname.startsWith('127.');
 }

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { loadCaBundle } from '../../common/ca-bundle.js';
 import { OxdError } from '../errors.js';
 import type { OxdLogger } from '../types.js';
 import { errorMessage } from '../../errors.js';
@@ -29,19 +28,19 @@ export function tlsSettings(options: TlsOptions): TlsSettings {
     warnInsecure(options.logger, { insecureSkipTlsVerify: true }, message);
   }
   if (options.caFile === undefined) return { rejectUnauthorized };
-  return { ca: [...rootCertificates, readPem(options.caFile)], rejectUnauthorized };
+  return { ca: readPem(options.caFile), rejectUnauthorized };
 }
 
-function readPem(path: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch (err) {
-    const message = `cannot read the oxd CA file ${path}: ${errorMessage(err)}`;
-    throw new OxdError('config_invalid', message, { cause: err });
+function readPem(path: string): readonly string[] {
+  const bundle = loadCaBundle(path);
+  switch (bundle.kind) {
+    case 'ok':
+      return bundle.ca;
+    case 'unreadable':
+      throw new OxdError('config_invalid', `cannot read the oxd CA file ${path}: ${errorMessage(bundle.cause)}`, {
+        cause: bundle.cause,
+      });
+    case 'not_pem':
+      throw new OxdError('config_invalid', `the oxd CA file ${path} holds no PEM certificate`);
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new OxdError('config_invalid', `the oxd CA file ${path} holds no PEM certificate`);
-  }
-  return pem;
 }

@@ -1,5 +1,5 @@
 import { OxdError } from '../errors.js';
-import { isRecord } from '../json.js';
+import { isRecord } from '../../common/json.js';
 
 interface ServerErrorContext {
   readonly command: string;

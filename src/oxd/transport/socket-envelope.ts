@@ -1,4 +1,5 @@
-import { isRecord, stringifyAscii } from '../json.js';
+import { isRecord } from '../../common/json.js';
+import { stringifyAscii } from '../json.js';
 import { badResponse, serverError } from './server-error.js';
 import type { OxdError } from '../errors.js';
 

@@ -21,7 +21,10 @@ LABEL org.opencontainers.image.title="umagate" \
       org.opencontainers.image.description="UMA 2.0 enforcement reverse proxy in front of any HTTP backend, backed by Gluu oxd" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.source="https://github.com/umagate/umagate"
+# UMAGATE_WORKERS: traffic processes (node:cluster). `auto` counts the CPUs of the container's
+# cpuset, not a CPU quota (--cpus, a Kubernetes CPU limit): under a quota, set it to the limit.
 ENV NODE_ENV=production \
+    UMAGATE_WORKERS=1 \
     UMAGATE_LISTEN=0.0.0.0:8080 \
     UMAGATE_ADMIN_LISTEN=0.0.0.0:9090 \
     UMAGATE_POLICY=/etc/umagate/policies.yaml \

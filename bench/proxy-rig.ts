@@ -43,6 +43,8 @@ export interface ProxyRig {
    * (its own oxd site): oxd hands every request of one site the RPT it cached for that site.
    */
   rpts(proxy: BenchProxy, count: number): Promise<string[]>;
+  /** One more proxy in front of the same backend and dev oxd, with its own site. */
+  startProxy(name: string, cacheTtl: number, workers: number | 'auto'): Promise<BenchProxy>;
   close(): Promise<void>;
 }
 
@@ -73,9 +75,9 @@ export async function startProxyRig(pinning: Pinning, proxyNodeArgs: readonly st
       await writeFile(file, ini);
       return file;
     };
-    const startOne = async (name: string, cacheTtl: number): Promise<BenchProxy> => {
+    const startOne = async (name: string, cacheTtl: number, workers: number | 'auto' = 1): Promise<BenchProxy> => {
       const proxyPinning: Pinning = { pinned: pinning.pinned, sutCommand: [...pinning.sutCommand, ...proxyNodeArgs] };
-      const sut = await spawnSut(proxyPinning, 'sut-proxy.js', [policy, await newIni(name), backendUrl, String(cacheTtl)]);
+      const sut = await spawnSut(proxyPinning, 'sut-proxy.js', [policy, await newIni(name), backendUrl, String(cacheTtl), String(workers)]);
       started.push(sut);
       return { url: required(sut, 'url'), adminUrl: required(sut, 'adminUrl'), sut };
     };
@@ -86,7 +88,7 @@ export async function startProxyRig(pinning: Pinning, proxyNodeArgs: readonly st
       for (let i = 0; i < count; i++) all.push(await obtainRpt(proxy, await newIni(`client-${clients++}`)));
       return all;
     };
-    return { backendUrl, upstream, cached, uncached, rpts, close };
+    return { backendUrl, upstream, cached, uncached, rpts, startProxy: startOne, close };
   } catch (err) {
     await close();
     throw err;

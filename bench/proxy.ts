@@ -1,145 +1,168 @@
 /**
- * Proxy throughput and latency, after the OPA-Envoy template (app only; app + proxy; + policy)
- * plus cache hit and cache miss. The load generator (autocannon, in this process) never shares a
- * process with the system under test; see cpu-pinning.ts for cores. Two kinds of run:
- * - saturation, 16 connections: throughput, its p99 (mostly queueing), and the CPU the system
- *   under test spent per request — the figure least moved by how fast the load generator is;
- * - one connection: p99 with no queueing, i.e. the latency the proxy adds to a single request.
- * Scenarios run interleaved (round 1: a b c d, round 2: a b c d, …) so slow drift of the machine
- * hits all of them alike; each figure is the median of its rounds.
+ * umagate against its anchors, in one run: the backend alone, a bare http-proxy pass-through
+ * (same Node, keep-alive agent), nginx proxy_pass with one worker and one per core, then umagate
+ * on a public path, a cache hit, a cache miss against the dev oxd, and a cache hit with
+ * --workers auto. Load: wrk (else autocannon), 50 connections, rounds alternating in order
+ * (A B C …, then … C B A) so the machine's drift hits every row alike; each figure is the median
+ * of its rounds. Nothing is pinned: every process shares the machine's cores, as a user's would.
+ * Absolute figures depend on the machine and the moment; the ratios within one run are the result.
  */
-import type { Pinning } from './cpu-pinning.js';
-import { runLoad } from './load.js';
+import { availableParallelism } from 'node:os';
+import { pickLoadGenerator, type LoadFigures, type LoadGenerator } from './load-generator.js';
+import { startNginx, type RunningNginx } from './nginx.js';
+import { treeCpuMicros, treeRssMiB } from './process-tree.js';
 import { readCounters } from './proxy-metrics.js';
 import { PROTECTED_PATH, PUBLIC_PATH, startProxyRig, type BenchProxy, type ProxyRig } from './proxy-rig.js';
+import { spawnSut, type Sut } from './spawn-sut.js';
 import { median } from './stats.js';
-import type { BenchResult } from './types.js';
+import { ensureDebianTool } from './tools.js';
+import type { Pinning } from './cpu-pinning.js';
 
-const CONNECTIONS = 16;
-const WARMUP_SECONDS = 2;
-const DURATION_SECONDS = 5;
-const ROUNDS = 3;
+export const CONNECTIONS = 50;
+
+export interface ProxyBenchSettings {
+  readonly seconds: number;
+  readonly rounds: number;
+  /** Distinct RPTs the cache-miss row sends in turn. */
+  readonly missTokens: number;
+}
 
 interface Scenario {
+  readonly key: string;
   readonly name: string;
   readonly url: string;
-  readonly headersFor: (connection: number) => Readonly<Record<string, string>>;
-  /** The proxy whose counters tell how many oxd calls a request caused; null when none is in the path. */
+  readonly tokens: readonly string[];
+  /** The umagate proxy whose /metrics tells oxd calls per request; null for the anchors. */
   readonly proxy: BenchProxy | null;
-  readonly note: string;
+  /** The process tree whose RSS is reported. */
+  readonly pid: number;
 }
 
-interface Sample {
-  readonly requestsPerSecond: number;
-  readonly p99Ms: number;
-  readonly oxdCallsPerRequest: number | null;
-  /** CPU time of all processes under test per request, in µs. */
+interface Sample extends LoadFigures {
+  readonly rssMiB: number;
+  /** CPU time of the row's process tree (the proxy, or the backend for the direct row) per request. */
   readonly cpuMicrosPerRequest: number;
-  /** CPU time of all processes under test over the run's wall time (1 = one core fully busy). */
-  readonly sutCores: number;
+  readonly oxdCallsPerRequest: number | null;
 }
 
-interface Samples {
-  readonly saturated: Sample[];
-  readonly single: Sample[];
+export interface ProxyRow {
+  readonly key: string;
+  readonly name: string;
+  /** Median figures, or null with the reason the row was skipped. */
+  readonly figures: (Omit<Sample, 'requests'> & { readonly runs: readonly number[] }) | null;
+  readonly skipped: string | null;
 }
 
-const noHeaders = (): Readonly<Record<string, string>> => ({});
-const bearer = (rpt: string): Readonly<Record<string, string>> => ({ authorization: `Bearer ${rpt}` });
-
-async function scenariosOf(rig: ProxyRig): Promise<Scenario[]> {
-  const [hitRpt] = await rig.rpts(rig.cached, 1);
-  if (hitRpt === undefined) throw new Error('no RPT for the cache-hit scenario');
-  // One RPT per connection: identical concurrent misses would share one oxd call (coalescing),
-  // and the scenario would ask oxd less often than once per request.
-  const missRpts = await rig.rpts(rig.uncached, CONNECTIONS);
-  return [
-    { name: 'direct to backend (baseline)', url: `${rig.backendUrl}${PUBLIC_PATH}`, headersFor: noHeaders, proxy: null, note: 'echo backend alone' },
-    { name: 'umagate, public path', url: `${rig.cached.url}${PUBLIC_PATH}`, headersFor: noHeaders, proxy: rig.cached, note: 'match, forward, decision log; no oxd' },
-    { name: 'umagate, protected, cache hit', url: `${rig.cached.url}${PROTECTED_PATH}`, headersFor: () => bearer(hitRpt), proxy: rig.cached, note: 'one RPT; grant from the decision cache' },
-    {
-      name: 'umagate, protected, cache miss',
-      url: `${rig.uncached.url}${PROTECTED_PATH}`,
-      headersFor: (connection) => bearer(missRpts[connection] ?? ''),
-      proxy: rig.uncached,
-      note: '--cache-ttl 0, one RPT per connection: uma_rs_check_access to the dev oxd (REST) on every request',
-    },
-  ];
+export interface ProxyBenchResult {
+  readonly load: string;
+  readonly rows: readonly ProxyRow[];
 }
 
-async function sutCpuMicros(rig: ProxyRig): Promise<number> {
-  const all = await Promise.all([rig.upstream, rig.cached.sut, rig.uncached.sut].map((sut) => sut.cpuMicros()));
-  return all.reduce((a, b) => a + b, 0);
+const unpinned: Pinning = { pinned: false, sutCommand: [process.execPath] };
+
+async function measure(load: LoadGenerator, scenario: Scenario, seconds: number): Promise<Sample> {
+  const before = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
+  const cpuBefore = treeCpuMicros(scenario.pid);
+  const figures = await load.run({ url: scenario.url, connections: CONNECTIONS, seconds, tokens: scenario.tokens });
+  const cpuMicrosPerRequest = (treeCpuMicros(scenario.pid) - cpuBefore) / Math.max(1, figures.requests);
+  const rssMiB = treeRssMiB(scenario.pid);
+  const after = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
+  const oxdCallsPerRequest = before === null || after === null ? null : (after.oxdCalls - before.oxdCalls) / Math.max(1, after.requests - before.requests);
+  return { ...figures, rssMiB, cpuMicrosPerRequest, oxdCallsPerRequest };
 }
 
-async function measure(rig: ProxyRig, scenario: Scenario, connections: number, durationSeconds: number): Promise<Sample> {
-  const cpuBefore = await sutCpuMicros(rig);
-  const countersBefore = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
-  const load = await runLoad({ url: scenario.url, connections, durationSeconds, headersFor: scenario.headersFor });
-  const cpu = (await sutCpuMicros(rig)) - cpuBefore;
-  const countersAfter = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
+function summarise(samples: readonly Sample[]): NonNullable<ProxyRow['figures']> {
+  const mid = (pick: (s: Sample) => number): number => median(samples.map(pick));
+  const oxd = samples[0]?.oxdCallsPerRequest === null ? null : mid((s) => s.oxdCallsPerRequest ?? Number.NaN);
   return {
-    requestsPerSecond: load.requestsPerSecond,
-    p99Ms: load.p99Ms,
-    oxdCallsPerRequest:
-      countersBefore === null || countersAfter === null
-        ? null
-        : (countersAfter.oxdCalls - countersBefore.oxdCalls) / (countersAfter.requests - countersBefore.requests),
-    cpuMicrosPerRequest: cpu / load.requests,
-    sutCores: cpu / 1000 / load.elapsedMs,
+    requestsPerSecond: mid((s) => s.requestsPerSecond),
+    p50Ms: mid((s) => s.p50Ms),
+    p99Ms: mid((s) => s.p99Ms),
+    p999Ms: mid((s) => s.p999Ms),
+    errors: samples.reduce((sum, s) => sum + s.errors, 0),
+    rssMiB: mid((s) => s.rssMiB),
+    cpuMicrosPerRequest: mid((s) => s.cpuMicrosPerRequest),
+    oxdCallsPerRequest: oxd,
+    runs: samples.map((s) => s.requestsPerSecond),
   };
 }
 
-const medianOf = (samples: readonly Sample[], pick: (s: Sample) => number): number => median(samples.map(pick));
+interface Anchors {
+  readonly bare: Sut;
+  readonly nginx: readonly { readonly key: string; readonly name: string; readonly server: RunningNginx | null; readonly skipped: string | null }[];
+}
 
-const rangeOf = (samples: readonly Sample[], pick: (s: Sample) => number, digits: number): string => {
-  const values = samples.map(pick);
-  return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
-};
-
-function rowsOf(scenario: Scenario, own: Samples, base: Samples, pinning: Pinning): BenchResult[] {
-  const row = (what: string, unit: string, pick: (s: Sample) => number, samples: readonly Sample[], baseSamples: readonly Sample[], note: string): BenchResult => {
-    const baseline = medianOf(baseSamples, pick);
-    const measured = medianOf(samples, pick);
-    return { name: `${scenario.name}: ${what}`, baselineLabel: 'direct', baseline, measured, ratio: measured / baseline, unit, note };
-  };
-  const { saturated, single } = own;
-  const cpu = medianOf(saturated, (s) => s.cpuMicrosPerRequest);
-  const baseCpu = medianOf(base.saturated, (s) => s.cpuMicrosPerRequest);
-  const oxd = saturated[0]?.oxdCallsPerRequest === null ? '' : `; oxd calls/request ${medianOf(saturated, (s) => s.oxdCallsPerRequest ?? Number.NaN).toFixed(2)}`;
-  const busy = `system under test ${(medianOf(saturated, (s) => s.sutCores) * 100).toFixed(0)}% busy${pinning.pinned ? ' on its one core' : ' (unpinned)'}`;
-  return [
-    row(
-      `throughput, ${CONNECTIONS} connections`,
-      'req/s',
-      (s) => s.requestsPerSecond,
-      saturated,
-      base.saturated,
-      `${scenario.note}${oxd}; runs ${rangeOf(saturated, (s) => s.requestsPerSecond, 0)} req/s; ${busy}; CPU ${cpu.toFixed(0)} µs/request (${(cpu / baseCpu).toFixed(2)}× direct); higher is better`,
-    ),
-    row(`p99 latency, ${CONNECTIONS} connections`, 'ms', (s) => s.p99Ms, saturated, base.saturated, `runs ${rangeOf(saturated, (s) => s.p99Ms, 2)} ms; mostly queueing; lower is better`),
-    row('p99 latency, 1 connection', 'ms', (s) => s.p99Ms, single, base.single, `runs ${rangeOf(single, (s) => s.p99Ms, 2)} ms; no queueing: what one request pays; lower is better`),
+async function startAnchors(rig: ProxyRig): Promise<Anchors> {
+  const bare = await spawnSut(unpinned, 'sut-bare-proxy.js', [rig.backendUrl]);
+  const tool = ensureDebianTool('nginx', 'nginx');
+  const cores = availableParallelism();
+  const variants = [
+    { key: 'nginx-1', name: 'nginx proxy_pass, 1 worker', workers: 1 as const },
+    { key: 'nginx-auto', name: `nginx proxy_pass, ${cores} workers (auto)`, workers: 'auto' as const },
   ];
+  const nginx = [];
+  for (const variant of variants) {
+    if (!tool.found) {
+      nginx.push({ key: variant.key, name: variant.name, server: null, skipped: tool.reason });
+      continue;
+    }
+    try {
+      nginx.push({ key: variant.key, name: variant.name, server: await startNginx(tool.path, rig.backendUrl, variant.workers), skipped: null });
+    } catch (err) {
+      nginx.push({ key: variant.key, name: variant.name, server: null, skipped: `nginx did not start: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+  return { bare, nginx };
 }
 
-export async function benchProxy(pinning: Pinning): Promise<BenchResult[]> {
-  const rig = await startProxyRig(pinning);
+export async function benchProxy(settings: ProxyBenchSettings): Promise<ProxyBenchResult> {
+  const { generator: load, note: loadNote } = await pickLoadGenerator();
+  console.error(`bench: load from ${loadNote}`);
+  const rig = await startProxyRig(unpinned);
+  let anchors: Anchors | null = null;
   try {
-    const scenarios = await scenariosOf(rig);
-    // Warm-up: JIT, keep-alive pools, the decision cache and the RPT-lifetime cache reach steady state.
-    for (const scenario of scenarios) await measure(rig, scenario, CONNECTIONS, WARMUP_SECONDS);
-    const samples = scenarios.map((): Samples => ({ saturated: [], single: [] }));
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, scenario] of scenarios.entries()) {
-        samples[i]?.saturated.push(await measure(rig, scenario, CONNECTIONS, DURATION_SECONDS));
-        samples[i]?.single.push(await measure(rig, scenario, 1, DURATION_SECONDS));
+    anchors = await startAnchors(rig);
+    const auto = await rig.startProxy('auto', 60, 'auto');
+    const [hitRpt] = await rig.rpts(rig.cached, 1);
+    const [autoRpt] = await rig.rpts(auto, 1);
+    const missRpts = await rig.rpts(rig.uncached, settings.missTokens);
+    if (hitRpt === undefined || autoRpt === undefined) throw new Error('no RPT for the cache-hit rows');
+    const skipped: ProxyRow[] = [];
+    const scenarios: Scenario[] = [
+      { key: 'direct', name: 'backend direct', url: `${rig.backendUrl}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: rig.upstream.pid },
+      { key: 'bare', name: 'bare http-proxy pass-through (anchor)', url: `${anchors.bare.info.url ?? ''}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: anchors.bare.pid },
+    ];
+    for (const n of anchors.nginx) {
+      if (n.server === null) skipped.push({ key: n.key, name: n.name, figures: null, skipped: n.skipped });
+      else scenarios.push({ key: n.key, name: n.name, url: `${n.server.url}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: n.server.pid });
+    }
+    scenarios.push(
+      { key: 'public', name: 'umagate, public path', url: `${rig.cached.url}${PUBLIC_PATH}`, tokens: [], proxy: rig.cached, pid: rig.cached.sut.pid },
+      { key: 'hit', name: 'umagate, cache hit', url: `${rig.cached.url}${PROTECTED_PATH}`, tokens: [hitRpt], proxy: rig.cached, pid: rig.cached.sut.pid },
+      {
+        key: 'miss',
+        name: `umagate, cache miss (--cache-ttl 0, ${missRpts.length} RPTs in turn)`,
+        url: `${rig.uncached.url}${PROTECTED_PATH}`,
+        tokens: missRpts,
+        proxy: rig.uncached,
+        pid: rig.uncached.sut.pid,
+      },
+      { key: 'hit-auto', name: `umagate, cache hit, --workers auto (${availableParallelism()})`, url: `${auto.url}${PROTECTED_PATH}`, tokens: [autoRpt], proxy: auto, pid: auto.sut.pid },
+    );
+    // Warm-up: JIT, keep-alive pools, the decision cache reach steady state.
+    for (const scenario of scenarios) await measure(load, scenario, 1);
+    const samples = new Map<string, Sample[]>(scenarios.map((s) => [s.key, []]));
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = round % 2 === 0 ? scenarios : [...scenarios].reverse();
+      for (const scenario of order) {
+        console.error(`bench: round ${round + 1}/${settings.rounds}: ${scenario.name}`);
+        samples.get(scenario.key)?.push(await measure(load, scenario, settings.seconds));
       }
     }
-    const [base] = samples;
-    if (base === undefined) throw new Error('no baseline samples');
-    // The baseline's own rows would all read 1.00×: only its throughput row is kept, for its spread.
-    return scenarios.flatMap((scenario, i) => rowsOf(scenario, samples[i] ?? base, base, pinning).slice(0, i === 0 ? 1 : undefined));
+    const rows: ProxyRow[] = scenarios.map((s) => ({ key: s.key, name: s.name, figures: summarise(samples.get(s.key) ?? []), skipped: null }));
+    return { load: load.name, rows: [...rows, ...skipped] };
   } finally {
+    await Promise.all([anchors?.bare.stop(), ...(anchors?.nginx ?? []).map((n) => n.server?.close())]);
     await rig.close();
   }
 }

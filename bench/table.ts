@@ -1,7 +1,7 @@
 /** The markdown table `npm run bench` prints and the benchmarks doc quotes. */
 import type { BenchResult } from './types.js';
 
-const DIGITS: Readonly<Record<string, number>> = { 'req/s': 0, ms: 2, 'ns/match': 1 };
+const DIGITS: Readonly<Record<string, number>> = { 'req/s': 0, ms: 2, 'ns/match': 1, MiB: 1 };
 
 function figure(value: number, unit: string): string {
   const digits = DIGITS[unit] ?? 2;

@@ -144,6 +144,14 @@ export class OxdClient {
     return client;
   }
 
+  /**
+   * A client from a parsed ini that never writes back to it: for processes that share the file
+   * with the one that registers (cluster workers), so a stale copy never overwrites its oxd id.
+   */
+  static fromConfig(config: OxdConfig, options: FromConfigFileOptions = {}): OxdClient {
+    return new OxdClient(optionsFromConfig(config, options));
+  }
+
   /** The registered site's oxd id, or null before registration. */
   get oxdId(): string | null {
     return this.#oxdId;

@@ -5,8 +5,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AuthzService } from './authz-backend.js';
-import type { BreakerState, ProxyMetrics } from './metrics.js';
+import type { BreakerState } from './metrics.js';
 import { sendJson, sendRejection } from './respond.js';
+
+/** The Prometheus exposition: one registry's, or the sum over cluster workers. */
+export interface MetricsSource {
+  readonly contentType: string;
+  text(): Promise<string>;
+}
 
 export interface ServiceReport {
   readonly reachable: boolean;
@@ -19,10 +25,12 @@ export type ReadinessReport = {
   readonly policy: { readonly generation: number; readonly source: string; readonly registered: boolean };
   /** While not ready: why the registration has not succeeded yet, in one line. */
   readonly problem?: string;
+  /** With --workers above 1: how many traffic workers run, and how many serve the policy in force. */
+  readonly workers?: { readonly expected: number; readonly ready: number };
 } & { readonly [S in AuthzService]?: ServiceReport };
 
 export interface AdminDeps {
-  readonly metrics: ProxyMetrics;
+  readonly metrics: MetricsSource;
   readonly readiness: () => ReadinessReport;
 }
 
@@ -50,8 +58,8 @@ async function handle(deps: AdminDeps, req: IncomingMessage, res: ServerResponse
       return;
     }
     case '/metrics': {
-      const text = await deps.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' });
+      const text = await deps.metrics.text();
+      res.writeHead(200, { 'content-type': deps.metrics.contentType, 'cache-control': 'no-store' });
       res.end(text);
       return;
     }

@@ -41,6 +41,10 @@ export interface AuthorizerDeps {
 
 type Answer = Exclude<AuthzAnswer, { readonly kind: 'drift' }>;
 
+const CACHED_GRANT: AccessOutcome = Object.freeze({ kind: 'granted', cacheHit: true });
+const HIT = Object.freeze({ result: 'hit' });
+const MISS = Object.freeze({ result: 'miss' });
+
 export class Authorizer {
   readonly #deps: AuthorizerDeps;
   readonly #flights = new SingleFlight<AccessOutcome>();
@@ -58,7 +62,11 @@ export class Authorizer {
     this.#deps.backend.clear();
   }
 
-  async check(query: AccessQuery): Promise<AccessOutcome> {
+  /**
+   * A cached grant is answered synchronously (no promise, no microtask: the hot path); anything
+   * that needs the authorization service, asynchronously.
+   */
+  check(query: AccessQuery): AccessOutcome | Promise<AccessOutcome> {
     const { rpt } = query;
     // No token: every client needs its own one-time ticket, so these calls are never shared.
     if (rpt === null) return this.#ask(query, null, null);
@@ -66,10 +74,15 @@ export class Authorizer {
     const key = decisionKey({ tokenHash, method: query.method, pattern: query.pattern, generation: query.generation });
     const { metrics } = this.#deps;
     if (this.#deps.cache.hasGrant(key)) {
-      metrics.cacheLookups.inc({ result: 'hit' });
-      return { kind: 'granted', cacheHit: true };
+      metrics.cacheLookups.inc(HIT);
+      return CACHED_GRANT;
     }
-    metrics.cacheLookups.inc({ result: 'miss' });
+    metrics.cacheLookups.inc(MISS);
+    return this.#miss(query, tokenHash, key);
+  }
+
+  async #miss(query: AccessQuery, tokenHash: string, key: string): Promise<AccessOutcome> {
+    const { metrics } = this.#deps;
     const flight = this.#flights.run(key, () => this.#ask(query, tokenHash, key));
     if (!flight.shared) return flight.promise;
     metrics.coalescedWaits.inc();

@@ -8,7 +8,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Duplex } from 'node:stream';
 import { decide, type Decision, type EnforceContext } from './enforce.js';
 import type { Forwarder } from './forward.js';
-import type { Logger } from './logger.js';
+import type { DecisionLine, DecisionLog } from './logger.js';
 import type { ProxyMetrics } from './metrics.js';
 import { isTrustedPeer, type ServeOptions } from './options.js';
 import { clientAddress, framingProblem, hostProblem, readRpt, requestIdOf, upstreamHeaders } from './request-headers.js';
@@ -19,26 +19,14 @@ export interface HandlerDeps {
   readonly context: () => EnforceContext;
   readonly forwarder: Forwarder;
   readonly metrics: ProxyMetrics;
-  readonly logger: Logger;
+  /** The one `request` line per request. */
+  readonly decisionLog: DecisionLog;
   /** Called once per HTTP request, when its response closes (answered, forwarded or cut). */
   readonly onResponseClosed: () => void;
 }
 
 /** What the decision log line says about one request. */
-interface LogFields {
-  requestId: string;
-  method: string;
-  path: string | null;
-  /** With a trailing slash, the reading (with or without it) whose match decided. */
-  reading: string | null;
-  pattern: string | null;
-  outcome: string;
-  status: number;
-  cacheHit: boolean;
-  oxdMs: number;
-  upstreamMs: number | null;
-  detail: string | null;
-}
+type LogFields = DecisionLine;
 
 export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // The request's one 'close' listener: it ends the in-flight count and, once the request has
@@ -60,7 +48,8 @@ export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: S
     finish(deps, rejectedFields(requestId, method, rejection));
     return;
   }
-  const { decision, fields } = await timedDecision(deps, req, requestId, method);
+  const timed = timedDecision(deps, req, requestId, method);
+  const { decision, fields } = timed instanceof Promise ? await timed : timed;
   if (decision.kind === 'reject') {
     sendRejection(res, decision.rejection, requestId);
     finish(deps, fields);
@@ -88,7 +77,8 @@ export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, soc
     finish(deps, rejectedFields(requestId, method, rejection));
     return;
   }
-  const { decision, fields } = await timedDecision(deps, req, requestId, method);
+  const timed = timedDecision(deps, req, requestId, method);
+  const { decision, fields } = timed instanceof Promise ? await timed : timed;
   if (decision.kind === 'reject') {
     writeRejectionToSocket(socket, decision.rejection, requestId);
     finish(deps, fields);
@@ -143,12 +133,22 @@ function requestProblem(req: IncomingMessage, method: string, upgrade: boolean):
   return framingProblem(method, req.headers, upgrade) ?? hostProblem(req.rawHeaders);
 }
 
-/** The decision for a request, and the log fields it starts (timed: oxd's share of the work). */
-async function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): Promise<{ decision: Decision; fields: LogFields }> {
+interface TimedDecision {
+  readonly decision: Decision;
+  readonly fields: LogFields;
+}
+
+/**
+ * The decision for a request, and the log fields it starts (timed: oxd's share of the work).
+ * Synchronous when the decision is (no oxd call): callers await only a real promise.
+ */
+function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): TimedDecision | Promise<TimedDecision> {
   const started = performance.now();
+  const context = deps.context();
   const client = clientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], (address) => isTrustedPeer(deps.options, address));
-  const decision = await decide(deps.context(), { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders), client });
-  return { decision, fields: baseFields(decision, requestId, method, performance.now() - started) };
+  const timed = (decision: Decision): TimedDecision => ({ decision, fields: baseFields(decision, requestId, context.state.generation, method, performance.now() - started) });
+  const decision = decide(context, { method, target: req.url ?? '', rpt: readRpt(req.rawHeaders), client });
+  return decision instanceof Promise ? decision.then(timed) : timed(decision);
 }
 
 function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, { upgrade }: { readonly upgrade: boolean }): OutgoingHttpHeaders {
@@ -166,13 +166,14 @@ function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId
 
 function rejectedFields(requestId: string, method: string, rejection: Rejection): LogFields {
   const detail = 'detail' in rejection ? rejection.detail : null;
-  return { requestId, method, path: null, reading: null, pattern: null, outcome: rejection.code, status: statusOf(rejection.code), cacheHit: false, oxdMs: 0, upstreamMs: null, detail };
+  return { requestId, generation: null, method, path: null, reading: null, pattern: null, outcome: rejection.code, status: statusOf(rejection.code), cacheHit: false, oxdMs: 0, upstreamMs: null, detail };
 }
 
-function baseFields(decision: Decision, requestId: string, method: string, decideMs: number): LogFields {
+function baseFields(decision: Decision, requestId: string, generation: number, method: string, decideMs: number): LogFields {
   const askedOxd = decision.kind === 'forward' ? decision.reason === 'granted' && !decision.cacheHit : consultsOxd(decision.rejection);
   return {
     requestId,
+    generation,
     method,
     path: decision.path,
     reading: decision.reading,
@@ -193,5 +194,5 @@ function consultsOxd(rejection: Rejection): boolean {
 function finish(deps: HandlerDeps, fields: LogFields): void {
   deps.metrics.requests.inc({ outcome: fields.outcome, pattern: fields.pattern ?? 'none' });
   const level = fields.outcome === 'authorization_unavailable' || fields.outcome.startsWith('upstream_') ? 'warn' : 'info';
-  deps.logger[level](fields, 'request');
+  deps.decisionLog(level, fields);
 }

@@ -64,11 +64,14 @@ export class ProxyMetrics {
   readonly breakerState = new Gauge({
     name: 'umagate_oxd_breaker_state',
     help: 'Circuit breaker in front of oxd (of the AS in direct mode): 0 closed, 1 half-open, 2 open',
+    // Across cluster workers (each has its own breaker): the worst state.
+    aggregator: 'max',
     registers: [this.registry],
   });
   readonly oxdReachable = new Gauge({
     name: 'umagate_oxd_reachable',
     help: '1 when the last oxd call got an answer from oxd, else 0',
+    aggregator: 'max',
     registers: [this.registry],
   });
   readonly asReachable = new Gauge({
@@ -85,6 +88,8 @@ export class ProxyMetrics {
   readonly policyGeneration = new Gauge({
     name: 'umagate_policy_generation',
     help: 'Generation of the policy in force (1 at boot, +1 per applied reload)',
+    // Set by the process that owns reloads only; the others' 0 must not add to it.
+    aggregator: 'max',
     registers: [this.registry],
   });
 

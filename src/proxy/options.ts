@@ -4,6 +4,7 @@
  * commander); programmatic callers may hand in numbers and arrays.
  */
 import { BlockList, isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { OptionsError, type OptionProblem } from './errors.js';
 import { parseAuthzMode, parseUma2Options, refuseUma2Flags, type AuthzMode, type Uma2Options, type Uma2OptionsInput } from './uma2-options.js';
 
@@ -36,6 +37,8 @@ export const DEFAULT_OXD_PER_CLIENT = 16;
 export const DEFAULT_MAX_CONNECTIONS = 4096;
 /** How long SIGTERM waits for in-flight requests before cutting them. */
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+/** Traffic processes: 1 serves in this process; more (or `auto`, one per core) use node:cluster. */
+export const DEFAULT_WORKERS = '1';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -67,6 +70,8 @@ export interface ServeOptions {
   readonly oxdPerClient: number;
   readonly maxConnections: number;
   readonly shutdownGraceMs: number;
+  /** Traffic workers; 1 means no cluster (the process serves traffic itself). */
+  readonly workers: number;
 }
 
 /** What callers may give; every field but `upstream` (and direct mode's AS and client) has a default. */
@@ -87,6 +92,8 @@ export interface ServeOptionsInput extends Uma2OptionsInput {
   readonly oxdPerClient?: string | number | undefined;
   readonly maxConnections?: string | number | undefined;
   readonly shutdownGrace?: string | number | undefined;
+  /** A count, or `auto` for one per available core. */
+  readonly workers?: string | number | undefined;
 }
 
 /**
@@ -123,6 +130,10 @@ export function resolveServeOptions(input: ServeOptionsInput & TuningInput): Ser
   const oxdPerClient = parseNumber('--oxd-per-client', input.oxdPerClient ?? DEFAULT_OXD_PER_CLIENT, { min: 1, integer: true }, fail);
   const maxConnections = parseNumber('--max-connections', input.maxConnections ?? DEFAULT_MAX_CONNECTIONS, { min: 1, integer: true }, fail);
   const shutdownGrace = parseNumber('--shutdown-grace', input.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, { min: 0, integer: false }, fail);
+  const workers = parseWorkers(input.workers ?? DEFAULT_WORKERS, fail);
+  // Workers read the site's credentials from the oxd ini the primary writes; direct mode's workers
+  // would need the AS's resource ids handed over instead, which is not built yet.
+  if (workers > 1 && uma2 !== null) fail('--workers', 'above 1 works in oxd mode only for now: run one process per replica with --authz uma2');
   const logLevel = input.logLevel ?? DEFAULT_LOG_LEVEL;
   if (!isLogLevel(logLevel)) fail('--log-level', `"${logLevel}" is not allowed: use one of ${LOG_LEVELS.join(', ')}`);
   const { cidrs, blockList } = parseTrustProxy(input.trustProxy, fail);
@@ -150,6 +161,7 @@ export function resolveServeOptions(input: ServeOptionsInput & TuningInput): Ser
     oxdPerClient,
     maxConnections,
     shutdownGraceMs: Math.round(shutdownGrace * 1000),
+    workers,
   });
 }
 
@@ -231,6 +243,11 @@ function parseNumber(option: string, value: string | number, rule: { min: number
     return rule.min;
   }
   return n;
+}
+
+function parseWorkers(value: string | number, fail: Fail): number {
+  if (typeof value === 'string' && value.trim() === 'auto') return availableParallelism();
+  return parseNumber('--workers', value, { min: 1, integer: true }, fail);
 }
 
 function parseTrustProxy(value: string | readonly string[] | undefined, fail: Fail): { cidrs: string[]; blockList: BlockList } {

@@ -3,19 +3,17 @@
  * flags and their help, refusals to start and idempotent registration (the command tree run
  * in-process), and a request through then draining on SIGTERM (the built CLI, spawned).
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDevOxd, type DevOxd } from '../../src/devoxd/index.js';
 import { startDevAs } from '../../src/devas/index.js';
-import { CLI, callCli } from '../helpers/cli.js';
+import { callCli } from '../helpers/cli.js';
+import { spawnServe } from '../helpers/serve-process.js';
 import { startGatedBackend, type GatedBackend } from '../proxy/gated-backend.js';
-import { iniFor, LogCapture, POLICY } from '../proxy/harness.js';
+import { iniFor, POLICY } from '../proxy/harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -36,6 +34,7 @@ const FLAGS: readonly { readonly flag: string; readonly env: string; readonly de
   { flag: '--oxd-per-client <n>', env: 'UMAGATE_OXD_PER_CLIENT', default: '(default: "16"' },
   { flag: '--max-connections <n>', env: 'UMAGATE_MAX_CONNECTIONS', default: '(default: "4096"' },
   { flag: '--shutdown-grace <seconds>', env: 'UMAGATE_SHUTDOWN_GRACE', default: '(default: "10"' },
+  { flag: '--workers <count>', env: 'UMAGATE_WORKERS', default: '(default: "1"' },
   // Direct UMA 2.0 mode (README, "Direct UMA 2.0 mode").
   { flag: '--authz <mode>', env: 'UMAGATE_AUTHZ', default: 'default: "oxd"' },
   { flag: '--issuer <url>', env: 'UMAGATE_ISSUER', default: 'uma2:' },
@@ -122,36 +121,6 @@ async function gatedBackend(): Promise<GatedBackend> {
   const backend = await startGatedBackend();
   onTestFinished(() => backend.close());
   return backend;
-}
-
-interface ServeProcess {
-  /** stdout's JSON log lines. */
-  readonly logs: LogCapture;
-  readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
-  signal(name: NodeJS.Signals): void;
-}
-
-function spawnServe(cwd: string, args: readonly string[]): ServeProcess {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
-  // 'close', not 'exit': it waits for stdout to end too, so every line the process wrote is captured.
-  const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
-  onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  const logs = new LogCapture();
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    logs.write(`${line}\n`);
-  });
-  return {
-    logs,
-    exited,
-    signal: (name) => {
-      child.kill(name);
-    },
-  };
 }
 
 describe('umagate serve as a process', () => {

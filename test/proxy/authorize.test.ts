@@ -171,7 +171,7 @@ describe('Authorizer', () => {
   it('counts coalesced waits: 100 concurrent misses are 1 call and 99 waits, 99 in flight until it answers', async () => {
     let release: (r: CheckAccessResult) => void = () => undefined;
     const t = setup(() => new Promise((resolve) => (release = resolve)));
-    const all = Array.from({ length: 100 }, () => t.authorizer.check(query('opaque')));
+    const all = Array.from({ length: 100 }, () => Promise.resolve(t.authorizer.check(query('opaque'))));
     expect(await metricValue(t.metrics, 'umagate_coalesced_waits_total')).toBe(99);
     expect(await metricValue(t.metrics, 'umagate_coalesced_waits_in_flight')).toBe(99);
     expect(await metricValue(t.metrics, 'umagate_decision_cache_lookups_total', { result: 'miss' })).toBe(100);
@@ -185,7 +185,7 @@ describe('Authorizer', () => {
   it('a coalesced wait ends in flight even when the shared check fails', async () => {
     let fail: (e: Error) => void = () => undefined;
     const t = setup(() => new Promise((_resolve, reject) => (fail = reject)));
-    const all = [t.authorizer.check(query('opaque')), t.authorizer.check(query('opaque'))];
+    const all = [Promise.resolve(t.authorizer.check(query('opaque'))), Promise.resolve(t.authorizer.check(query('opaque')))];
     expect(await metricValue(t.metrics, 'umagate_coalesced_waits_in_flight')).toBe(1);
     fail(new Error('down'));
     expect((await Promise.all(all)).map((o) => o.kind)).toEqual(['unavailable', 'unavailable']);
@@ -195,7 +195,7 @@ describe('Authorizer', () => {
   it('100 concurrent identical misses share one oxd call', async () => {
     let release: (r: CheckAccessResult) => void = () => undefined;
     const t = setup(() => new Promise((resolve) => (release = resolve)));
-    const all = Array.from({ length: 100 }, () => t.authorizer.check(query('opaque')));
+    const all = Array.from({ length: 100 }, () => Promise.resolve(t.authorizer.check(query('opaque'))));
     release(GRANTED);
     const outcomes = await Promise.all(all);
     expect(outcomes.every((o) => o.kind === 'granted')).toBe(true);

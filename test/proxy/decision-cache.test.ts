@@ -85,15 +85,20 @@ describe('DecisionCache', () => {
 });
 
 describe('decisionKey and hashToken', () => {
-  it('hashes the RPT with sha256 (hex), never keeping the token itself', () => {
-    expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  it('hashes the RPT with sha256 (base64url), never keeping the token itself', () => {
+    expect(hashToken('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
   });
 
   it('keeps the parts apart whatever characters a pattern holds', () => {
-    const one = decisionKey({ tokenHash: 'h', method: 'GET', pattern: '/a","GET', generation: 1 });
-    const other = decisionKey({ tokenHash: 'h', method: 'GET","/a', pattern: 'GET', generation: 1 });
-    expect(one).not.toBe(other);
-    expect(JSON.parse(one)).toEqual(['h', 'GET', '/a","GET', 1]);
+    const tokenHash = hashToken('rpt');
+    // A pattern holding what looks like the other parts cannot pose as another key.
+    const one = decisionKey({ tokenHash, method: 'GET', pattern: '2 /a', generation: 1 });
+    const other = decisionKey({ tokenHash, method: 'GET', pattern: '/a', generation: 12 });
+    const third = decisionKey({ tokenHash, method: 'GET', pattern: '1 2 /a', generation: 1 });
+    expect(new Set([one, other, third]).size).toBe(3);
+    // Hash, method and generation hold no space: the first three spaces end them.
+    const [hash, method, generation, ...pattern] = one.split(' ');
+    expect([hash, method, generation, pattern.join(' ')]).toEqual([tokenHash, 'GET', '1', '2 /a']);
   });
 });
 

@@ -77,10 +77,10 @@ export class LogCapture extends Writable {
   /**
    * The first line from index `from` on that matches, as soon as it is written: tests wait for
    * what the proxy reports instead of sleeping. `from` = `lines.length` waits for a new line.
-   * Gives up after `WAIT_FOR_MS`, naming `what` it waited for and the last lines it saw, well
-   * before the test's own timeout would fail it without saying why.
+   * Gives up after `withinMs` (default WAIT_FOR_MS), naming `what` it waited for and the last
+   * lines it saw, well before the test's own timeout would fail it without saying why.
    */
-  waitFor(what: string, match: (line: LogLine) => boolean, from = 0): Promise<LogLine> {
+  waitFor(what: string, match: (line: LogLine) => boolean, from = 0, withinMs = WAIT_FOR_MS): Promise<LogLine> {
     const found = this.lines.slice(from).find(match);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -94,8 +94,8 @@ export class LogCapture extends Writable {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
         const seen = this.lines.slice(Math.max(from, this.lines.length - 5)).map((l) => JSON.stringify(l));
-        reject(new Error(`no log line ${what} within ${WAIT_FOR_MS} ms; the last ones:\n${seen.join('\n') || '(none)'}`));
-      }, WAIT_FOR_MS);
+        reject(new Error(`no log line ${what} within ${withinMs} ms; the last ones:\n${seen.join('\n') || '(none)'}`));
+      }, withinMs);
       this.#waiters.push(waiter);
     });
   }

@@ -16,6 +16,7 @@ import {
   DEFAULT_PASS_CREDENTIALS,
   DEFAULT_SHUTDOWN_GRACE_SECONDS,
   DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
+  DEFAULT_WORKERS,
   LOG_LEVELS,
 } from '../../proxy/options.js';
 import type { ServeOptionsInput } from '../../proxy/options.js';
@@ -40,7 +41,8 @@ export function registerServeCommand(program: Command): void {
     .addOption(oxdTimeoutFlag('deadline of one oxd call (then 503)'))
     .addOption(envOption('--oxd-per-client <n>', 'oxd-bound requests one client may have waiting, with and without a token each (then 429)', 'OXD_PER_CLIENT', String(DEFAULT_OXD_PER_CLIENT)))
     .addOption(envOption('--max-connections <n>', 'client connections held at once, idle keep-alive ones included (more are closed on accept)', 'MAX_CONNECTIONS', String(DEFAULT_MAX_CONNECTIONS)))
-    .addOption(envOption('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)));
+    .addOption(envOption('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
+    .addOption(envOption('--workers <count>', 'traffic processes: a count, or auto for one per CPU core', 'WORKERS', DEFAULT_WORKERS));
   addAuthzOptions(command).action(async (_flags: unknown, self: Command) => {
     await serve(givenOptions(self));
   });

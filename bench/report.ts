@@ -1,0 +1,69 @@
+/** The markdown `npm run bench` prints and BENCHMARKS.md quotes: the rows, their ratios, the targets. */
+import type { ProxyBenchResult, ProxyRow } from './proxy.js';
+
+const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const thousands = (value: number): string => Math.round(value).toLocaleString('en-US');
+
+function figuresOf(result: ProxyBenchResult, key: string): NonNullable<ProxyRow['figures']> | null {
+  return result.rows.find((r) => r.key === key)?.figures ?? null;
+}
+
+export function proxyTable(result: ProxyBenchResult): string {
+  const bare = figuresOf(result, 'bare');
+  const nginxAuto = figuresOf(result, 'nginx-auto');
+  const lines = [
+    '| row | req/s | × bare http-proxy | CPU µs/req | p50 ms | p99 ms | p99.9 ms | errors | RSS MiB | note |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const row of result.rows) {
+    const f = row.figures;
+    if (f === null) {
+      lines.push(`| ${row.name} | – | – | – | – | – | – | – | – | skipped: ${row.skipped ?? 'no figures'} |`);
+      continue;
+    }
+    const notes = [`runs ${f.runs.map(thousands).join(' / ')} req/s`];
+    if (f.oxdCallsPerRequest !== null) notes.push(`oxd calls/request ${fixed(f.oxdCallsPerRequest, 2)}`);
+    if (row.key === 'hit-auto' && nginxAuto !== null) notes.push(`${fixed(f.requestsPerSecond / nginxAuto.requestsPerSecond, 2)}× nginx with as many workers`);
+    if ((row.key === 'hit' || row.key === 'public') && bare !== null) {
+      notes.push(`p99 ${fixed(f.p99Ms - bare.p99Ms, 2)} ms over bare`, `CPU/request ${fixed(f.cpuMicrosPerRequest / bare.cpuMicrosPerRequest, 2)}× bare`);
+    }
+    const ratio = bare === null ? '–' : `${fixed(f.requestsPerSecond / bare.requestsPerSecond, 2)}×`;
+    lines.push(`| ${row.name} | ${thousands(f.requestsPerSecond)} | ${ratio} | ${fixed(f.cpuMicrosPerRequest, 0)} | ${fixed(f.p50Ms, 2)} | ${fixed(f.p99Ms, 2)} | ${fixed(f.p999Ms, 2)} | ${f.errors} | ${fixed(f.rssMiB, 0)} | ${notes.join('; ')} |`);
+  }
+  return lines.join('\n');
+}
+
+interface Target {
+  readonly what: string;
+  readonly value: number | null;
+  readonly goal: string;
+  readonly met: (value: number) => boolean;
+  readonly digits: number;
+  readonly unit: string;
+}
+
+export function targetLines(result: ProxyBenchResult): string {
+  const f = (key: string): NonNullable<ProxyRow['figures']> | null => figuresOf(result, key);
+  const ratio = (a: string, b: string): number | null => {
+    const x = f(a);
+    const y = f(b);
+    return x === null || y === null ? null : x.requestsPerSecond / y.requestsPerSecond;
+  };
+  const hit = f('hit');
+  const bare = f('bare');
+  const targets: Target[] = [
+    { what: 'cache hit ÷ bare http-proxy', value: ratio('hit', 'bare'), goal: '≥ 0.95', met: (v) => v >= 0.95, digits: 2, unit: '×' },
+    { what: 'public path ÷ bare http-proxy', value: ratio('public', 'bare'), goal: '≥ 0.97', met: (v) => v >= 0.97, digits: 2, unit: '×' },
+    { what: 'cache hit p99 − bare p99', value: hit === null || bare === null ? null : hit.p99Ms - bare.p99Ms, goal: '≤ 0.5 ms', met: (v) => v <= 0.5, digits: 2, unit: ' ms' },
+    { what: 'cache hit --workers auto ÷ nginx, as many workers', value: ratio('hit-auto', 'nginx-auto'), goal: '≥ 0.6', met: (v) => v >= 0.6, digits: 2, unit: '×' },
+  ];
+  const cpu = (key: string): string => {
+    const x = f(key);
+    return x === null || bare === null ? 'not measured' : `${fixed(x.cpuMicrosPerRequest / bare.cpuMicrosPerRequest, 2)}×`;
+  };
+  const context = `- for context, proxy CPU per request ÷ bare http-proxy's (steadier than throughput on a busy machine): public path ${cpu('public')}, cache hit ${cpu('hit')}`;
+  return [
+    ...targets.map((t) => `- ${t.what}: ${t.value === null ? 'not measured' : `${fixed(t.value, t.digits)}${t.unit}`} (target ${t.goal}${t.value === null ? '' : t.met(t.value) ? ', met' : ', missed'})`),
+    context,
+  ].join('\n');
+}

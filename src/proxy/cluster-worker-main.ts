@@ -1,0 +1,4 @@
+/** Entry point of a cluster worker process (forked by cluster-primary.ts). */
+import { runClusterWorker } from './cluster-worker.js';
+
+runClusterWorker();

@@ -130,6 +130,7 @@ describe('resolveServeOptions: --authz uma2 (direct mode)', () => {
     { name: 'a zero deadline', input: { issuer: 'https://a', asTimeout: '0' }, option: '--as-timeout' },
     { name: 'an unreadable secret file', input: { issuer: 'https://a', clientSecret: undefined, clientSecretFile: '/nonexistent/secret' }, option: '--client-secret-file' },
     { name: 'a switch that is not a boolean', input: { issuer: 'https://a', insecureSkipTlsVerify: 'maybe' }, option: '--insecure-skip-tls-verify' },
+    { name: 'more than one worker (workers read the oxd ini)', input: { issuer: 'https://a', workers: 2 }, option: '--workers' },
   ])('refuses $name', ({ input, option }) => {
     expect(problems({ ...base, ...input }).map((p) => p.split(':')[0])).toEqual([option]);
   });

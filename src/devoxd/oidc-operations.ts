@@ -22,7 +22,7 @@ import {
   STATE_NOT_VALID,
 } from './failures.js';
 import { base64UrlJson, type JsonObject } from './json.js';
-import { fail, isFailure, ok, resolveSite, scopeValue, seconds, type Handler, type OperationContext } from './outcome.js';
+import { fail, isFailure, ok, resolveSite, seconds, tokenAnswer, type Handler, type OperationContext } from './outcome.js';
 
 /** 3.x hands claims over as lists of strings, 4.x as the AS sent them (plain JSON values). */
 function claims(ctx: OperationContext, values: Readonly<Record<string, string | number | boolean>>): JsonObject {
@@ -120,12 +120,7 @@ export const getAccessTokenByRefreshToken: Handler = (ctx, params) => {
   if (token === undefined) {
     return fail(asError(400, { error: 'invalid_grant', error_description: 'The provided refresh token is invalid, expired or revoked.' }));
   }
-  return ok({
-    access_token: token.value,
-    expires_in: ctx.as.options.tokenLifetimeSeconds,
-    refresh_token: token.refreshToken,
-    scope: scopeValue(ctx, token.scopes),
-  });
+  return ok(tokenAnswer(ctx, token));
 };
 
 /**

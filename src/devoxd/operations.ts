@@ -16,6 +16,8 @@ import { MalformedParams, readParams, type Params } from './params.js';
 import { getClientToken, getRp, introspectAccessToken, registerSite, removeSite, setupClient, updateSite } from './site-operations.js';
 import { introspectRpt, umaRpGetClaimsGatheringUrl, umaRpGetRpt, umaRsCheckAccess, umaRsProtect } from './uma-operations.js';
 
+const BOTH = [3, 4] as const;
+
 interface CommandSpec {
   readonly handler: Handler;
   readonly generations: readonly (3 | 4)[];
@@ -25,32 +27,36 @@ interface CommandSpec {
   readonly tokenOn3x: boolean;
 }
 
-function spec(handler: Handler, generations: readonly (3 | 4)[], tokenOn4x: boolean, tokenOn3x = true): CommandSpec {
-  return { handler, generations, tokenOn4x, tokenOn3x };
+/** A command (of both generations unless told) and which generations check its protection token. */
+function spec(handler: Handler, token: { readonly on4x: boolean; readonly on3x: boolean }, generations: readonly (3 | 4)[] = BOTH): CommandSpec {
+  return { handler, generations, tokenOn4x: token.on4x, tokenOn3x: token.on3x };
 }
 
-const BOTH = [3, 4] as const;
+/** Protected on both generations; on 3.x only; on neither (how credentials and tokens are obtained). */
+const TOKEN_BOTH = { on4x: true, on3x: true } as const;
+const TOKEN_3X_ONLY = { on4x: false, on3x: true } as const;
+const NO_TOKEN = { on4x: false, on3x: false } as const;
 
 /** Every command the dev oxd answers, by wire name. */
 const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map([
-  ['setup_client', spec(setupClient, [3], false, false)],
-  ['get_client_token', spec(getClientToken, BOTH, false, false)],
-  ['introspect_access_token', spec(introspectAccessToken, BOTH, true)],
+  ['setup_client', spec(setupClient, NO_TOKEN, [3])],
+  ['get_client_token', spec(getClientToken, NO_TOKEN)],
+  ['introspect_access_token', spec(introspectAccessToken, TOKEN_BOTH)],
   // register_site checks a given token itself: it links the new site to the token's client.
-  ['register_site', spec(registerSite, BOTH, false, false)],
-  ['update_site', spec(updateSite, BOTH, false)],
-  ['remove_site', spec(removeSite, BOTH, false)],
-  ['get_authorization_url', spec(getAuthorizationUrl, BOTH, true)],
-  ['get_tokens_by_code', spec(getTokensByCode, BOTH, true)],
-  ['get_access_token_by_refresh_token', spec(getAccessTokenByRefreshToken, BOTH, true)],
-  ['get_user_info', spec(getUserInfo, BOTH, true)],
-  ['get_logout_uri', spec(getLogoutUri, BOTH, true)],
-  ['uma_rs_protect', spec(umaRsProtect, BOTH, true)],
-  ['uma_rs_check_access', spec(umaRsCheckAccess, BOTH, true)],
-  ['introspect_rpt', spec(introspectRpt, BOTH, true)],
-  ['uma_rp_get_rpt', spec(umaRpGetRpt, BOTH, true)],
-  ['uma_rp_get_claims_gathering_url', spec(umaRpGetClaimsGatheringUrl, BOTH, true)],
-  ['get_rp', spec(getRp, BOTH, false, false)],
+  ['register_site', spec(registerSite, NO_TOKEN)],
+  ['update_site', spec(updateSite, TOKEN_3X_ONLY)],
+  ['remove_site', spec(removeSite, TOKEN_3X_ONLY)],
+  ['get_authorization_url', spec(getAuthorizationUrl, TOKEN_BOTH)],
+  ['get_tokens_by_code', spec(getTokensByCode, TOKEN_BOTH)],
+  ['get_access_token_by_refresh_token', spec(getAccessTokenByRefreshToken, TOKEN_BOTH)],
+  ['get_user_info', spec(getUserInfo, TOKEN_BOTH)],
+  ['get_logout_uri', spec(getLogoutUri, TOKEN_BOTH)],
+  ['uma_rs_protect', spec(umaRsProtect, TOKEN_BOTH)],
+  ['uma_rs_check_access', spec(umaRsCheckAccess, TOKEN_BOTH)],
+  ['introspect_rpt', spec(introspectRpt, TOKEN_BOTH)],
+  ['uma_rp_get_rpt', spec(umaRpGetRpt, TOKEN_BOTH)],
+  ['uma_rp_get_claims_gathering_url', spec(umaRpGetClaimsGatheringUrl, TOKEN_BOTH)],
+  ['get_rp', spec(getRp, NO_TOKEN)],
 ]);
 
 export interface CommandRequest {

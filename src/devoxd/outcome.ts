@@ -1,5 +1,5 @@
 /** What every command handler receives and returns, independent of the wire protocol. */
-import type { AuthorizationServer, Site } from './authorization-server.js';
+import type { AccessToken, AuthorizationServer, Site } from './authorization-server.js';
 import { INVALID_OXD_ID, NO_OXD_ID, type Failure, type OxdGeneration } from './failures.js';
 import type { JsonObject } from './json.js';
 import type { Params } from './params.js';
@@ -40,4 +40,14 @@ export function seconds(ms: number): number {
 /** 3.x sends a space-separated scope string, 4.x a list. */
 export function scopeValue(ctx: OperationContext, scopes: readonly string[]): string | readonly string[] {
   return ctx.gen === 3 ? scopes.join(' ') : scopes;
+}
+
+/** A token endpoint's answer, as get_client_token and get_access_token_by_refresh_token give it. */
+export function tokenAnswer(ctx: OperationContext, token: AccessToken): JsonObject {
+  return {
+    access_token: token.value,
+    expires_in: ctx.as.options.tokenLifetimeSeconds,
+    refresh_token: token.refreshToken,
+    scope: scopeValue(ctx, token.scopes),
+  };
 }

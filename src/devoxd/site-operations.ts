@@ -15,7 +15,7 @@ import {
   type Failure,
 } from './failures.js';
 import type { JsonObject, JsonValue } from './json.js';
-import { fail, isFailure, ok, resolveSite, scopeValue, seconds, type Handler, type OperationContext, type Outcome } from './outcome.js';
+import { fail, isFailure, ok, resolveSite, scopeValue, seconds, tokenAnswer, type Handler, type OperationContext, type Outcome } from './outcome.js';
 import type { Params } from './params.js';
 
 /** Scopes a client token carries when get_client_token names none. */
@@ -213,12 +213,7 @@ export const getClientToken: Handler = (ctx, params): Outcome => {
   const client = clientId === undefined ? undefined : ctx.as.client(clientId);
   if (client === undefined || client.clientSecret !== clientSecret) return fail(asError(401, INVALID_CLIENT));
   const token = ctx.as.issueAccessToken(client.clientId, scopes ?? DEFAULT_CLIENT_TOKEN_SCOPES);
-  return ok({
-    access_token: token.value,
-    expires_in: ctx.as.options.tokenLifetimeSeconds,
-    refresh_token: token.refreshToken,
-    scope: scopeValue(ctx, token.scopes),
-  });
+  return ok(tokenAnswer(ctx, token));
 };
 
 export const introspectAccessToken: Handler = (ctx, params) => {

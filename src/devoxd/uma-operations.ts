@@ -1,6 +1,6 @@
 /**
  * UMA commands: uma_rs_protect, uma_rs_check_access, introspect_rpt, uma_rp_get_rpt and
- * uma_rp_get_claims_gathering_url (reference §5 and §6).
+ * uma_rp_get_claims_gathering_url (docs/oxd-protocols.md, *uma_rs_protect* to *uma_rp_get_rpt*).
  */
 import { randomUUID } from 'node:crypto';
 import jsonLogic from 'json-logic-js';
@@ -175,7 +175,7 @@ function needInfoDetails(ctx: OperationContext, ticket: Ticket, required: readon
   return { error: 'need_info', ticket: ticket.value, required_claims: required, redirect_user: ctx.as.claimsGatheringUrl() };
 }
 
-function rptData(rpt: Rpt, updated: boolean): JsonObject {
+function rptData(rpt: Rpt, { updated }: { readonly updated: boolean }): JsonObject {
   return { access_token: rpt.value, token_type: 'Bearer', pct: rpt.pct, updated };
 }
 
@@ -198,7 +198,7 @@ export const umaRpGetRpt: Handler = (ctx, params) => {
   const resource = ticket === undefined ? undefined : ctx.as.site(ticket.owner)?.resources.find((r) => r.id === resourceId);
   const cached = site.cachedRpt === undefined ? undefined : ctx.as.activeRpt(site.cachedRpt);
   if (cached !== undefined && (ticket === undefined || resource === undefined || holds(cached, ticket))) {
-    return ok(rptData(cached, false));
+    return ok(rptData(cached, { updated: false }));
   }
   if (ticket === undefined || resource === undefined) return fail(invalidTicket(ctx.gen));
   // The dev AS accepts any claim token; without one, the claims must have been gathered.
@@ -211,11 +211,11 @@ export const umaRpGetRpt: Handler = (ctx, params) => {
   if (upgradable !== undefined) {
     for (const permission of ticket.permissions) ctx.as.addPermission(upgradable, permission);
     site.cachedRpt = upgradable.value;
-    return ok(rptData(upgradable, true));
+    return ok(rptData(upgradable, { updated: true }));
   }
   const rpt = ctx.as.issueRpt(site.client.clientId, ticket.permissions);
   site.cachedRpt = rpt.value;
-  return ok(rptData(rpt, false));
+  return ok(rptData(rpt, { updated: false }));
 };
 
 /** Custom parameters 4.x will not let override its own. */

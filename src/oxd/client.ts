@@ -35,6 +35,7 @@ import type {
   GetClientTokenOptions,
   IntrospectionResult,
   LogoutUriOptions,
+  OxdCallOptions,
   OxdClientOptions,
   OxdLogger,
   OxdProtocol,
@@ -155,14 +156,14 @@ export class OxdClient {
    * `register_site` returns the client credentials, so that is sent instead. Either way the
    * oxd id and credentials are written back as oxd-python does.
    */
-  async setupClient(): Promise<ClientRegistration> {
-    return this.#register(this.protocol === 'rest' ? 'register_site' : 'setup_client');
+  async setupClient(call: OxdCallOptions = {}): Promise<ClientRegistration> {
+    return this.#register(this.protocol === 'rest' ? 'register_site' : 'setup_client', call.signal);
   }
 
   /** Registers the site unless an oxd id is already held (as oxd-python), or when `force` is set. */
   async registerSite(options: RegisterSiteOptions = {}): Promise<ClientRegistration> {
     if (this.#oxdId !== null && options.force !== true) return { oxd_id: this.#oxdId };
-    return this.#register('register_site');
+    return this.#register('register_site', options.signal);
   }
 
   async updateSiteRegistration(options: UpdateSiteOptions = {}): Promise<SiteResult> {
@@ -185,8 +186,8 @@ export class OxdClient {
   }
 
   /** What oxd holds for the site (`get_rp`; oxd 3.1.4+ socket and 4.x, not the https-extension). */
-  async getRp(): Promise<RpInfo> {
-    return parseRpInfo(await this.#call('get_rp', { oxd_id: this.#requireOxdId() }), 'get_rp');
+  async getRp(call: OxdCallOptions = {}): Promise<RpInfo> {
+    return parseRpInfo(await this.#call('get_rp', { oxd_id: this.#requireOxdId() }, call.signal), 'get_rp');
   }
 
   // ---- tokens ----
@@ -258,18 +259,18 @@ export class OxdClient {
     const params: Params = { oxd_id: this.#requireOxdId(), resources };
     // oxd-python sends overwrite only when true; oxd before 3.1.3 does not know the field.
     if (options.overwrite === true) params['overwrite'] = true;
-    return parseSite(await this.#call('uma_rs_protect', params), 'uma_rs_protect');
+    return parseSite(await this.#call('uma_rs_protect', params, options.signal), 'uma_rs_protect');
   }
 
   /** `rpt` null (no token presented) is sent as JSON null, as oxd-python does; oxd then issues a ticket. */
-  async umaRsCheckAccess(rpt: string | null, path: string, httpMethod: string): Promise<CheckAccessResult> {
+  async umaRsCheckAccess(rpt: string | null, path: string, httpMethod: string, call: OxdCallOptions = {}): Promise<CheckAccessResult> {
     const params = { oxd_id: this.#requireOxdId(), rpt, path, http_method: httpMethod };
-    return parseCheckAccess(await this.#call('uma_rs_check_access', params), 'uma_rs_check_access');
+    return parseCheckAccess(await this.#call('uma_rs_check_access', params, call.signal), 'uma_rs_check_access');
   }
 
-  async introspectRpt(rpt: string): Promise<RptIntrospectionResult> {
+  async introspectRpt(rpt: string, call: OxdCallOptions = {}): Promise<RptIntrospectionResult> {
     const params = { oxd_id: this.#requireOxdId(), rpt };
-    return parseRptIntrospection(await this.#call('introspect_rpt', params), 'introspect_rpt');
+    return parseRptIntrospection(await this.#call('introspect_rpt', params, call.signal), 'introspect_rpt');
   }
 
   // ---- UMA requesting party ----
@@ -313,21 +314,22 @@ export class OxdClient {
 
   /**
    * Sends one command with the protection token its protocol wants. When oxd rejects the token,
-   * a new one is obtained and the command retried once; a second failure surfaces.
+   * a new one is obtained and the command retried once; a second failure surfaces. `signal`
+   * cancels the request in flight (a token refresh on the way keeps its own `timeout_ms`).
    */
-  async #call(command: OxdCommand, params: Params): Promise<unknown> {
+  async #call(command: OxdCommand, params: Params, signal?: AbortSignal): Promise<unknown> {
     if (isUnsupported(this.protocol, command)) {
       throw new OxdError('unsupported_operation', `${command} is not available over the ${this.protocol} protocol`, { command });
     }
     const policy = tokenPolicy(this.protocol, command);
     const token = policy === 'required' || (policy === 'if-held' && this.#tokens.held) ? await this.#tokens.get() : null;
     try {
-      return await this.#transport.send(command, params, token);
+      return await this.#transport.send(command, params, token, signal);
     } catch (err) {
       if (policy === 'none' || !isTokenRejection(err)) throw err;
       this.#tokens.reject(token);
       this.#logger?.info({ command, code: err.code }, 'oxd refused the protection token; obtaining a new one');
-      return this.#transport.send(command, params, await this.#tokens.get());
+      return this.#transport.send(command, params, await this.#tokens.get(), signal);
     }
   }
 
@@ -356,9 +358,9 @@ export class OxdClient {
     return parseToken(await this.#call('get_client_token', params), 'get_client_token');
   }
 
-  async #register(command: 'setup_client' | 'register_site'): Promise<ClientRegistration> {
+  async #register(command: 'setup_client' | 'register_site', signal: AbortSignal | undefined): Promise<ClientRegistration> {
     await this.#assertWritable();
-    const result = parseClientRegistration(await this.#call(command, this.#registrationParams(command)), command);
+    const result = parseClientRegistration(await this.#call(command, this.#registrationParams(command), signal), command);
     await this.#storeRegistration(result);
     return result;
   }

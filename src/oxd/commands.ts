@@ -1,5 +1,6 @@
 /**
- * Which oxd commands need the protection access token, per wire protocol (reference §1.7, §2).
+ * Which oxd commands need the protection access token, per wire protocol
+ * (docs/oxd-protocols.md, *Protection token, per protocol*).
  * - `none`: never sent (the commands that obtain credentials or a token).
  * - `if-held`: sent when the client holds one, as oxd-python does on the socket, where oxd checks
  *   it only with `protect_commands_with_access_token` on.
@@ -44,7 +45,7 @@ export function tokenPolicy(protocol: OxdProtocol, command: OxdCommand): TokenPo
 
 /** Commands a protocol lacks: answered locally with `unsupported_operation`, never sent. */
 export function isUnsupported(protocol: OxdProtocol, command: OxdCommand): boolean {
-  // The https-extension exposes no /get-rp (reference §2.1); 4.x has no setup_client, which the
+  // The https-extension exposes no /get-rp (docs/oxd-protocols.md); 4.x has no setup_client, which the
   // client maps to register_site before asking.
   return (protocol === 'https-extension' && command === 'get_rp') || (protocol === 'rest' && command === 'setup_client');
 }

@@ -41,9 +41,8 @@ export interface OxdConfig {
   readonly client: ClientState;
 }
 
-function invalid(file: string, section: string, key: string, problem: string): OxdError {
-  return new OxdError('config_invalid', `${file}: [${section}] ${key}: ${problem}`);
-}
+/** Collects what is wrong with the `[oxd]` values, so one error lists them all. */
+type Report = (key: string, problem: string) => void;
 
 /** Empty values count as absent, as in oxd-python (which tests truthiness). */
 function get(doc: IniDocument, section: string, key: string): string | undefined {
@@ -61,40 +60,40 @@ function parseList(value: string): string[] {
     .filter((s) => s !== '');
 }
 
-function parseProtocol(doc: IniDocument, file: string): OxdProtocol {
+function parseProtocol(doc: IniDocument, report: Report): OxdProtocol {
   const explicit = get(doc, 'oxd', 'protocol');
   if (explicit !== undefined) {
     const protocol = PROTOCOLS.find((p) => p === explicit.toLowerCase());
-    if (protocol === undefined) throw invalid(file, 'oxd', 'protocol', `"${explicit}" is not one of ${PROTOCOLS.join(', ')}`);
-    return protocol;
+    if (protocol === undefined) report('protocol', `"${explicit}" is not one of ${PROTOCOLS.join(', ')}`);
+    return protocol ?? 'socket';
   }
   const extension = get(doc, 'oxd', 'https_extension');
   // oxd-python compatibility: any value other than an explicit "off" turns the extension on.
   return extension !== undefined && !OFF.has(extension.toLowerCase()) ? 'https-extension' : 'socket';
 }
 
-function parsePort(doc: IniDocument, file: string): number {
+function parsePort(doc: IniDocument, report: Report): number {
   const raw = get(doc, 'oxd', 'port');
   if (raw === undefined) return DEFAULT_SOCKET_PORT;
   const port = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw invalid(file, 'oxd', 'port', `"${raw}" is not a port number (1-65535)`);
+  if (!(port >= 1 && port <= 65535)) report('port', `"${raw}" is not a port number (1-65535)`);
   return port;
 }
 
-function parseTimeout(doc: IniDocument, file: string): number {
+function parseTimeout(doc: IniDocument, report: Report): number {
   const raw = get(doc, 'oxd', 'timeout_ms');
   if (raw === undefined) return DEFAULT_TIMEOUT_MS;
   const ms = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(ms >= 1 && ms <= MAX_TIMEOUT_MS)) throw invalid(file, 'oxd', 'timeout_ms', `"${raw}" is not a positive number of milliseconds`);
+  if (!(ms >= 1 && ms <= MAX_TIMEOUT_MS)) report('timeout_ms', `"${raw}" is not a positive number of milliseconds`);
   return ms;
 }
 
-function parseStrictBoolean(doc: IniDocument, file: string, key: string): boolean {
+function parseStrictBoolean(doc: IniDocument, key: string, report: Report): boolean {
   const raw = get(doc, 'oxd', key);
   if (raw === undefined) return false;
   if (ON.has(raw.toLowerCase())) return true;
-  if (OFF.has(raw.toLowerCase())) return false;
-  throw invalid(file, 'oxd', key, `"${raw}" is not true or false`);
+  if (!OFF.has(raw.toLowerCase())) report(key, `"${raw}" is not true or false`);
+  return false;
 }
 
 /** oxd-python: "https://" is added when no scheme is given and a trailing "/" is ensured. */
@@ -111,14 +110,14 @@ function baseUrlFromHost(host: string): string | null {
   return url.href;
 }
 
-function parseHost(doc: IniDocument, file: string, protocol: OxdProtocol): { host: string; baseUrl: string | null } {
+function parseHost(doc: IniDocument, protocol: OxdProtocol, report: Report): { host: string; baseUrl: string | null } {
   const host = get(doc, 'oxd', 'host') ?? DEFAULT_SOCKET_HOST;
   if (protocol === 'socket') {
-    if (host.includes('/')) throw invalid(file, 'oxd', 'host', `"${host}" is a URL; the socket protocol needs a host name (set protocol for HTTP)`);
+    if (host.includes('/')) report('host', `"${host}" is a URL; the socket protocol needs a host name (set protocol for HTTP)`);
     return { host, baseUrl: null };
   }
   const baseUrl = baseUrlFromHost(host);
-  if (baseUrl === null) throw invalid(file, 'oxd', 'host', `"${host}" is not an http(s) base URL`);
+  if (baseUrl === null) report('host', `"${host}" is not an http(s) base URL`);
   return { host, baseUrl };
 }
 
@@ -136,23 +135,42 @@ function parseClient(doc: IniDocument): ClientState {
   return state;
 }
 
-/** Parses the text of an oxd config file; `file` names it in error messages and anchors ca_file. */
+/**
+ * Parses the text of an oxd config file; `file` names it in error messages and anchors ca_file.
+ * Every bad `[oxd]` value is reported in one `config_invalid` (its `details` lists them); the
+ * result is frozen.
+ */
 export function parseOxdConfig(text: string, file: string): OxdConfig {
   const doc = parseIniText(text, file);
-  const protocol = parseProtocol(doc, file);
-  const { host, baseUrl } = parseHost(doc, file, protocol);
+  const problems: string[] = [];
+  const report: Report = (key, problem) => {
+    problems.push(`[oxd] ${key}: ${problem}`);
+  };
+  const protocol = parseProtocol(doc, report);
+  const { host, baseUrl } = parseHost(doc, protocol, report);
   const caFile = get(doc, 'oxd', 'ca_file');
-  return {
+  const config: OxdConfig = {
     protocol,
     host,
-    port: parsePort(doc, file),
+    port: parsePort(doc, report),
     baseUrl,
     oxdId: get(doc, 'oxd', 'id') ?? null,
-    timeoutMs: parseTimeout(doc, file),
+    timeoutMs: parseTimeout(doc, report),
     caFile: caFile === undefined ? null : resolve(dirname(file), caFile),
-    insecureSkipTlsVerify: parseStrictBoolean(doc, file, 'insecure_skip_tls_verify'),
-    client: parseClient(doc),
+    insecureSkipTlsVerify: parseStrictBoolean(doc, 'insecure_skip_tls_verify', report),
+    client: freezeClient(parseClient(doc)),
   };
+  if (problems.length === 1) throw new OxdError('config_invalid', `${file}: ${problems[0] ?? ''}`, { details: problems });
+  if (problems.length > 1) {
+    const message = `${file}: ${problems.length} problems in the oxd config file:\n  ${problems.join('\n  ')}`;
+    throw new OxdError('config_invalid', message, { details: problems });
+  }
+  return Object.freeze(config);
+}
+
+function freezeClient(state: ClientState): ClientState {
+  for (const list of Object.values(state.lists)) Object.freeze(list);
+  return Object.freeze({ scalars: Object.freeze(state.scalars), lists: Object.freeze(state.lists) });
 }
 
 async function readText(path: string): Promise<string> {

@@ -14,6 +14,7 @@ export type {
   IntrospectionResult,
   LogoutUriOptions,
   NeedInfoResult,
+  OxdCallOptions,
   OxdClientCommonOptions,
   OxdClientOptions,
   OxdClientSettings,

@@ -63,7 +63,7 @@ function stringArray(value: unknown, key: string, command: string): string[] {
   return value;
 }
 
-/** 3.x sends scopes space-separated, 4.x as an array (reference §11.1); absent means none. */
+/** 3.x sends scopes space-separated, 4.x as an array (docs/oxd-protocols.md); absent means none. */
 function scopeList(value: unknown, key: string, command: string): string[] {
   if (value === undefined || value === null) return [];
   if (typeof value === 'string') return value.split(/\s+/).filter((s) => s !== '');
@@ -124,7 +124,7 @@ export function parseIntrospection(value: unknown, command: string): Introspecti
   const o = asObject(value, command);
   const active = o['active'];
   if (typeof active !== 'boolean') throw bad(command, 'no boolean "active"');
-  // 3.x passes oxAuth's response through, which may name the field `scopes` (reference §10).
+  // 3.x passes oxAuth's response through, which may name the field `scopes` (docs/oxd-protocols.md).
   const scope = o['scope'] ?? o['scopes'];
   return {
     ...withoutKeys(o, ['active', 'exp', 'iat', 'client_id', 'scope']),
@@ -195,7 +195,7 @@ function parseNeedInfo(value: unknown, command: string): NeedInfoResult {
 /**
  * oxd's need_info error as a typed result. Both generations deliver it as an error whose
  * `details` hold the ticket and claims (3.x inside the envelope, 4.x as the bare 403 body; the
- * HTTP transport keeps that body as `details`, reference §6.2). A need_info of the wrong shape is
+ * HTTP transport keeps that body as `details`, docs/oxd-protocols.md). A need_info of the wrong shape is
  * `oxd_bad_response` with oxd's error as its cause, since that holds what oxd actually sent.
  */
 export function needInfoFromError(err: OxdError, command: string): NeedInfoResult {

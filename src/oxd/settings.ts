@@ -15,7 +15,7 @@ export const CLIENT_SCALAR_KEYS = [
   'client_secret',
   'client_registration_access_token',
   'client_registration_client_uri',
-  // oxd-python sends it as a one-item list, but oxd's field is a string (reference §4).
+  // oxd-python sends it as a one-item list, but oxd's field is a string (docs/oxd-protocols.md, *The oxd-python ini*).
   'client_sector_identifier_uri',
 ] as const;
 

@@ -20,7 +20,7 @@ const REJECTION_CODES: ReadonlySet<string> = new Set([
   'protection_access_token_insufficient_scope',
 ]);
 
-/** Codes oxd answers with status 403 that are not about the token (reference §2.2). */
+/** Codes oxd answers with status 403 that are not about the token (docs/oxd-protocols.md). */
 const FORBIDDEN_NOT_TOKEN: ReadonlySet<string> = new Set(['need_info', 'oxd_access_denied']);
 
 /**

@@ -14,7 +14,7 @@ export interface OxdLogger {
   debug(obj: object, msg?: string): void;
 }
 
-/** One UMA resource exactly as `uma_rs_protect` takes it (reference §5.1). */
+/** One UMA resource exactly as `uma_rs_protect` takes it (docs/oxd-protocols.md, *uma_rs_protect*). */
 export interface UmaResource {
   readonly path: string;
   readonly conditions: readonly UmaCondition[];
@@ -161,7 +161,16 @@ export interface GetClientTokenOptions {
   readonly keyId?: string;
 }
 
-export interface RegisterSiteOptions {
+/** Per-call options of the commands a caller may bound with its own deadline. */
+export interface OxdCallOptions {
+  /**
+   * Ends the call early, cancelling the request in flight (the ini's `timeout_ms` still bounds
+   * it): the call rejects with the signal's reason when that is an `OxdError`, else `oxd_timeout`.
+   */
+  readonly signal?: AbortSignal;
+}
+
+export interface RegisterSiteOptions extends OxdCallOptions {
   /** Register even when an oxd id is already stored. */
   readonly force?: boolean;
 }
@@ -185,7 +194,7 @@ export interface LogoutUriOptions {
   readonly sessionState?: string;
 }
 
-export interface UmaRsProtectOptions {
+export interface UmaRsProtectOptions extends OxdCallOptions {
   /** Replace every resource already registered for the oxd id. */
   readonly overwrite?: boolean;
 }

@@ -1,6 +1,7 @@
 /**
- * The request-target canonicaliser. One pure function computes the path that is
- * matched, cached, logged and forwarded; anything a backend could read differently is refused.
+ * The request-target canonicaliser (README, *What is matched: the canonical path*). One pure
+ * function computes the path that is matched, cached, logged and forwarded; anything a backend
+ * could read differently is refused.
  */
 import type { CanonicalTarget } from './types.js';
 import { isDotSegment, normalizeSegment } from './segment.js';

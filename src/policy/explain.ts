@@ -17,7 +17,7 @@ export interface Reading {
   readonly scopes: readonly string[];
 }
 
-/** The contract §6 object, plus `path` (canonical) and `readings` when a trailing slash splits them. */
+/** What `umagate explain --json` prints (README, *Trying a request*), plus `path` (canonical) and `readings` when a trailing slash splits them. */
 export interface Explanation {
   readonly outcome: Outcome;
   readonly pattern: string | null;

@@ -65,7 +65,7 @@ export type Match =
   | { readonly outcome: 'unprotected' };
 
 /**
- * The canonicaliser's answer for one request target (contract §5.1).
+ * The canonicaliser's answer for one request target (README, *What is matched: the canonical path*).
  * `path` is what is forwarded and logged; `matchPaths` are the readings that must all be
  * allowed (two when the path ends in `/`: with and without the slash).
  */

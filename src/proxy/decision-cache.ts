@@ -1,5 +1,6 @@
 /**
- * Cache of grants (contract §5.2). Only grants are kept: a denial carries a one-time ticket.
+ * Cache of grants (ARCHITECTURE.md, invariant 3). Only grants are kept: a denial carries a
+ * one-time ticket.
  * The key covers every input of a decision — token hash, method, matched pattern and policy
  * generation — so a grant for one rule can never answer for another (CVE-2021-32701).
  */

@@ -66,7 +66,7 @@ export async function handleHttp(deps: HandlerDeps, req: IncomingMessage, res: S
     finish(deps, fields);
     return;
   }
-  const headers = prepare(deps, req, decision.url, requestId, false);
+  const headers = prepare(deps, req, decision.url, requestId, { upgrade: false });
   // Forwarded answers carry the id too, so a client can quote it against the decision log.
   res.setHeader('x-request-id', requestId);
   forwarded = { fields, at: performance.now() };
@@ -94,7 +94,7 @@ export async function handleUpgrade(deps: HandlerDeps, req: IncomingMessage, soc
     finish(deps, fields);
     return;
   }
-  const headers = prepare(deps, req, decision.url, requestId, true);
+  const headers = prepare(deps, req, decision.url, requestId, { upgrade: true });
   forwardUpgrade(deps, { req, socket, head, headers, requestId, fields });
 }
 
@@ -151,7 +151,7 @@ async function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId:
   return { decision, fields: baseFields(decision, requestId, method, performance.now() - started) };
 }
 
-function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, upgrade: boolean): OutgoingHttpHeaders {
+function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId: string, { upgrade }: { readonly upgrade: boolean }): OutgoingHttpHeaders {
   const peerAddress = req.socket.remoteAddress ?? '';
   // The canonical target is what was matched, so it is what the backend gets.
   req.url = url;

@@ -8,7 +8,7 @@ import { OptionsError, type OptionProblem } from './errors.js';
 
 /** Policy file read when --policy is not given. */
 export const DEFAULT_POLICY_FILE = 'policies.yaml';
-/** oxd config file read when --oxd-config is not given (contract §3). */
+/** oxd config file read when --oxd-config is not given (README, *The oxd config file*). */
 export const DEFAULT_OXD_CONFIG = 'umagate.cfg';
 export const DEFAULT_LISTEN = '0.0.0.0:8080';
 export const DEFAULT_ADMIN_LISTEN = '0.0.0.0:9090';
@@ -75,10 +75,19 @@ export interface ServeOptionsInput {
   readonly shutdownGrace?: string | number | undefined;
 }
 
+/**
+ * The programmatic tuning `startProxy` also takes (tests and embedders; no flag sets them).
+ * Checked with the rest, so a breaker that could never open (threshold 0) is refused at start.
+ */
+export interface TuningInput {
+  readonly breaker?: { readonly failureThreshold?: number; readonly probeIntervalMs?: number };
+  readonly headersTimeoutMs?: number;
+}
+
 /** The shortest deadline accepted, in seconds: anything shorter would round to 0 ms. */
 export const MIN_TIMEOUT_SECONDS = 0.001;
 
-export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
+export function resolveServeOptions(input: ServeOptionsInput & TuningInput): ServeOptions {
   const problems: OptionProblem[] = [];
   const fail = (option: string, message: string): void => {
     problems.push({ option, message });
@@ -94,12 +103,13 @@ export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
   const cacheTtlSeconds = parseNumber('--cache-ttl', input.cacheTtl ?? DEFAULT_CACHE_TTL_SECONDS, { min: 0, integer: false }, fail);
   const cacheMax = parseNumber('--cache-max', input.cacheMax ?? DEFAULT_CACHE_MAX, { min: 1, integer: true }, fail);
   const upstreamTimeout = parseNumber('--upstream-timeout', input.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
-  const oxdTimeout = parseNumber('--oxd-timeout', input.oxdTimeout ?? DEFAULT_OXD_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail);
+  const oxdTimeoutMs = parseOxdTimeoutMs(input.oxdTimeout, fail);
   const oxdPerClient = parseNumber('--oxd-per-client', input.oxdPerClient ?? DEFAULT_OXD_PER_CLIENT, { min: 1, integer: true }, fail);
   const shutdownGrace = parseNumber('--shutdown-grace', input.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, { min: 0, integer: false }, fail);
   const logLevel = input.logLevel ?? DEFAULT_LOG_LEVEL;
   if (!isLogLevel(logLevel)) fail('--log-level', `"${logLevel}" is not allowed: use one of ${LOG_LEVELS.join(', ')}`);
   const { cidrs, blockList } = parseTrustProxy(input.trustProxy, fail);
+  checkTuning(input, fail);
 
   if (problems.length > 0 || upstream === null || listen === null || adminListen === null || !isLogLevel(logLevel)) {
     throw new OptionsError(problems);
@@ -117,13 +127,28 @@ export function resolveServeOptions(input: ServeOptionsInput): ServeOptions {
     trustedPeers: blockList,
     logLevel,
     upstreamTimeoutMs: Math.round(upstreamTimeout * 1000),
-    oxdTimeoutMs: Math.round(oxdTimeout * 1000),
+    oxdTimeoutMs,
     oxdPerClient,
     shutdownGraceMs: Math.round(shutdownGrace * 1000),
   });
 }
 
-type Fail = (option: string, message: string) => void;
+/** Records one problem with an option; the caller reports them all together. */
+export type Fail = (option: string, message: string) => void;
+
+/** `--oxd-timeout` (seconds, default 5) as milliseconds; serve and protect share it. */
+export function parseOxdTimeoutMs(value: string | number | undefined, fail: Fail): number {
+  return Math.round(parseNumber('--oxd-timeout', value ?? DEFAULT_OXD_TIMEOUT_SECONDS, { min: MIN_TIMEOUT_SECONDS, integer: false }, fail) * 1000);
+}
+
+function checkTuning(input: TuningInput, fail: Fail): void {
+  const positiveInteger = (option: string, value: number | undefined): void => {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) fail(option, `${value} is not a positive integer`);
+  };
+  positiveInteger('breaker.failureThreshold', input.breaker?.failureThreshold);
+  positiveInteger('breaker.probeIntervalMs', input.breaker?.probeIntervalMs);
+  positiveInteger('headersTimeoutMs', input.headersTimeoutMs);
+}
 
 function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);

@@ -6,7 +6,7 @@
  *
  * While the breaker is open, a background probe (a timer, not client traffic) asks oxd every
  * probe interval, so service resumes within one interval of oxd's return even when no request
- * arrives to probe with (contract §5).
+ * arrives to probe with (ARCHITECTURE.md, *Boot, reload and outages*).
  */
 import { errorMessage } from '../errors.js';
 import { OxdError, isOxdTransportError } from '../oxd/index.js';
@@ -16,14 +16,14 @@ import type { OxdCapacity, OxdCaller } from './oxd-capacity.js';
 
 /** Consecutive transport failures that open the breaker. */
 const DEFAULT_FAILURE_THRESHOLD = 3;
-/** While open, one probe call goes through this often (contract: at least every 5 s). */
+/** While open, one probe call goes through this often (README, *oxd outages*: at least every 5 s). */
 const DEFAULT_PROBE_INTERVAL_MS = 2_000;
 
 /** One cheap, side-effect-free oxd call for the background probe (see oxd-probe.ts). */
 export interface ProbeCall {
   /** Wire command name, for the metric label. */
   readonly command: string;
-  readonly run: () => Promise<unknown>;
+  readonly run: (signal: AbortSignal) => Promise<unknown>;
 }
 
 export interface OxdGuardOptions {
@@ -92,14 +92,18 @@ export class OxdGuard {
     return Math.max(1, Math.ceil(this.#probeIntervalMs / 1000));
   }
 
-  async call<T>(spec: GuardedCall, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` under the guard. Its signal aborts when the deadline passes: hand it to the oxd
+   * client, so the request in flight is cancelled rather than left to finish unheard.
+   */
+  async call<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { capacity } = this.#options;
-    if (spec.caller === undefined || capacity === undefined) return this.#run(spec, work, this.#admit());
+    if (spec.caller === undefined || capacity === undefined) return this.#run(spec, work, { probe: this.#admit() });
     // Waiting for a lane slot happens before the deadline starts and the breaker is asked: a
     // queue is never an oxd failure, and a shed call never reached oxd.
     const release = await capacity.enter(spec.caller);
     try {
-      return await this.#run(spec, work, this.#admit());
+      return await this.#run(spec, work, { probe: this.#admit() });
     } finally {
       release();
     }
@@ -111,7 +115,7 @@ export class OxdGuard {
     clearTimeout(this.#probeTimer);
   }
 
-  async #run<T>(spec: GuardedCall, work: () => Promise<T>, probe: boolean): Promise<T> {
+  async #run<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>, { probe }: { readonly probe: boolean }): Promise<T> {
     try {
       const result = await this.#attempt(spec, work).catch(async (err: unknown) => {
         if (spec.retryUnreachable && this.#state === 'closed' && err instanceof OxdError && err.code === 'oxd_unreachable') {
@@ -174,20 +178,24 @@ export class OxdGuard {
     this.#startProbe(this.#options.now());
     // One attempt: the next one comes an interval later anyway. A failure re-opens the breaker
     // (scheduling the next probe) and is already counted; there is no caller to tell.
-    this.#run({ command: probe.command, retryUnreachable: false }, probe.run, true).catch(() => undefined);
+    this.#run({ command: probe.command, retryUnreachable: false }, probe.run, { probe: true }).catch(() => undefined);
   }
 
-  async #attempt<T>(spec: GuardedCall, work: () => Promise<T>): Promise<T> {
+  async #attempt<T>(spec: GuardedCall, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const started = performance.now();
+    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    // The race keeps the deadline even for work that ignores the signal (a token refresh on the way).
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(new OxdError('oxd_timeout', `oxd did not answer ${spec.command} within ${this.#options.timeoutMs} ms`, { command: spec.command }));
+        const error = new OxdError('oxd_timeout', `oxd did not answer ${spec.command} within ${this.#options.timeoutMs} ms`, { command: spec.command });
+        controller.abort(error);
+        reject(error);
       }, this.#options.timeoutMs);
     });
     let result = 'ok';
     try {
-      return await Promise.race([work(), deadline]);
+      return await Promise.race([work(controller.signal), deadline]);
     } catch (err) {
       result = err instanceof OxdError ? err.code : 'error';
       throw err;

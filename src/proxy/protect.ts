@@ -1,6 +1,6 @@
 /**
  * `umagate protect`: register the policy with oxd once and report, for CI/CD pipelines. Uses the
- * same Registrar as the proxy, so it is just as idempotent (contract §4).
+ * same Registrar as the proxy, so it is just as idempotent (ARCHITECTURE.md, invariant 7).
  */
 import { OxdClient } from '../oxd/index.js';
 import { loadPolicy } from '../policy/index.js';

@@ -1,5 +1,5 @@
 /**
- * Registration of the policy with oxd (contract §4): idempotent, because `uma_rs_protect` with
+ * Registration of the policy with oxd (ARCHITECTURE.md, invariant 7): idempotent, because `uma_rs_protect` with
  * overwrite re-creates every resource under new ids and so voids every RPT already issued.
  * What oxd holds is read with get_rp where the protocol has it (one entry per condition);
  * elsewhere (the https-extension has no get_rp) it is compared with a record of the last set
@@ -7,7 +7,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { OxdError } from '../oxd/index.js';
-import type { OxdProtocol, RpInfo, UmaResource } from '../oxd/index.js';
+import type { OxdCallOptions, OxdProtocol, RegisterSiteOptions, RpInfo, UmaResource, UmaRsProtectOptions } from '../oxd/index.js';
 import { canonicalJson } from '../policy/index.js';
 import type { Policy } from '../policy/index.js';
 import type { OxdGuard } from './oxd-guard.js';
@@ -18,10 +18,10 @@ export type RegistrationResult = 'registered' | 'unchanged';
 export interface RegistrarClient {
   readonly protocol: OxdProtocol;
   readonly oxdId: string | null;
-  setupClient(): Promise<unknown>;
-  registerSite(options?: { readonly force?: boolean }): Promise<unknown>;
-  getRp(): Promise<RpInfo>;
-  umaRsProtect(resources: readonly UmaResource[], options: { readonly overwrite: boolean }): Promise<unknown>;
+  setupClient(call?: OxdCallOptions): Promise<unknown>;
+  registerSite(options?: RegisterSiteOptions): Promise<unknown>;
+  getRp(call?: OxdCallOptions): Promise<RpInfo>;
+  umaRsProtect(resources: readonly UmaResource[], options: UmaRsProtectOptions): Promise<unknown>;
 }
 
 export interface RegistrarOptions {
@@ -77,14 +77,14 @@ export class Registrar {
    */
   async #registerSite(force: boolean): Promise<void> {
     const { client } = this.#options;
-    if (client.protocol === 'https-extension') await this.#call('setup_client', () => client.setupClient());
-    else await this.#call('register_site', () => client.registerSite({ force }));
+    if (client.protocol === 'https-extension') await this.#call('setup_client', (signal) => client.setupClient({ signal }));
+    else await this.#call('register_site', (signal) => client.registerSite({ force, signal }));
   }
 
   async #protect(policy: Policy): Promise<void> {
     const { registration } = policy;
     if (registration.length > 0) {
-      await this.#call('uma_rs_protect', () => this.#options.client.umaRsProtect(registration, { overwrite: true }));
+      await this.#call('uma_rs_protect', (signal) => this.#options.client.umaRsProtect(registration, { overwrite: true, signal }));
     }
     await this.#writeRecord({ registrationHash: policy.registrationHash });
   }
@@ -95,7 +95,7 @@ export class Registrar {
     if (this.#options.client.protocol === 'https-extension') return this.#recorded(policy);
     let node: RpInfo['node'];
     try {
-      node = (await this.#call('get_rp', () => this.#options.client.getRp())).node;
+      node = (await this.#call('get_rp', (signal) => this.#options.client.getRp({ signal }))).node;
     } catch (err) {
       // oxd before 3.1.4 has no get_rp: fall back to the record, as on the https-extension.
       if (!(err instanceof OxdError) || (err.code !== 'unsupported_operation' && err.code !== 'invalid_request')) throw err;
@@ -110,7 +110,7 @@ export class Registrar {
     return (await this.#readRecord())?.registrationHash === policy.registrationHash;
   }
 
-  #call<T>(command: string, work: () => Promise<T>): Promise<T> {
+  #call<T>(command: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.#options.guard.call({ command, retryUnreachable: true }, work);
   }
 

@@ -1,5 +1,5 @@
 /**
- * Live policy edits (contract §5.4). The file's directory is watched, not the file: editors save
+ * Live policy edits (ARCHITECTURE.md, *Reload*). The file's directory is watched, not the file: editors save
  * by writing a temp file and renaming it over the original, which ends a watch on the old inode,
  * and Kubernetes updates a mounted ConfigMap by swapping a `..data` symlink, so no event ever
  * names the file itself. Every event in the directory therefore schedules a reload; they are

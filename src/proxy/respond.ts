@@ -1,6 +1,6 @@
 /**
  * THE table from rejection code to HTTP status and JSON body `{code, message}`. Nothing else in
- * the proxy chooses a status for an error, so the outcome table of contract §5 lives here once.
+ * the proxy chooses a status for an error, so the outcome table of ARCHITECTURE.md lives here once.
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';

@@ -32,7 +32,7 @@ import { RptLifetime } from './rpt-lifetime.js';
 
 /** oxd connections beyond the lanes' slots, for calls made for no request (boot, reload, probe). */
 const UNLANED_CONNECTIONS = 2;
-/** Boot registration retries start here and double up to BOOT_RETRY_MAX_MS (contract: ≤ 5 s apart). */
+/** Boot registration retries start here and double up to BOOT_RETRY_MAX_MS (ARCHITECTURE.md, *Boot*: ≤ 5 s apart). */
 export const BOOT_RETRY_INITIAL_MS = 200;
 export const BOOT_RETRY_MAX_MS = 5_000;
 /** After a reload could not be registered (oxd down), it is tried again this much later. */
@@ -164,10 +164,10 @@ class ProxyRuntime {
     });
     this.#authorizer = new Authorizer({
       checkAccess: (rpt, path, method, caller) =>
-        this.#guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, () => client.umaRsCheckAccess(rpt, path, method)),
+        this.#guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, (signal) => client.umaRsCheckAccess(rpt, path, method, { signal })),
       repairRegistration: () => this.#repair(this.#state.generation),
       lifetime: new RptLifetime({
-        introspect: (rpt, caller) => this.#guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, () => client.introspectRpt(rpt)),
+        introspect: (rpt, caller) => this.#guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, (signal) => client.introspectRpt(rpt, { signal })),
         max: options.cacheMax,
         now,
       }),

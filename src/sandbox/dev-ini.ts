@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { stringify } from 'ini';
+import { applyIniUpdates } from '../oxd/config-write.js';
 
 /** Where the sandbox keeps its ini, relative to the working directory (ignored by git). */
 export const DEV_INI_PATH = '.umagate-state/umagate.cfg';
@@ -26,15 +26,15 @@ export function devIniText(settings: DevIniSettings): string {
     '; in memory. For trying umagate out only: never point a production proxy at the dev oxd.',
     '',
   ].join('\n');
-  const sections = {
-    oxd: { host: settings.oxdRestUrl, protocol: 'rest', id: '' },
-    client: {
-      op_host: settings.opHost,
-      authorization_redirect_uri: DEV_REDIRECT_URI,
-      scope: 'openid,uma_protection',
+  // The project's own ini writer, so whatever it writes the oxd client reads back unchanged.
+  return applyIniUpdates(
+    header,
+    {
+      oxd: { host: settings.oxdRestUrl, protocol: 'rest', id: '' },
+      client: { op_host: settings.opHost, authorization_redirect_uri: DEV_REDIRECT_URI, scope: 'openid,uma_protection' },
     },
-  };
-  return header + stringify(sections, { whitespace: true });
+    DEV_INI_PATH,
+  );
 }
 
 /** Writes the ini (owner-only: the proxy writes client credentials back into it). */

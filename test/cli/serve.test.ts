@@ -18,7 +18,7 @@ import { iniFor, LogCapture, POLICY } from '../proxy/harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Contract §5's flags plus the ones serve adds, with their env name and default. */
+/** The flags of the README's *Configuration reference*, with their env name and default. */
 const FLAGS: readonly { readonly flag: string; readonly env: string; readonly default: string }[] = [
   { flag: '--policy <file>', env: 'UMAGATE_POLICY', default: '(default: "policies.yaml"' },
   { flag: '--oxd-config <file>', env: 'UMAGATE_OXD_CONFIG', default: '(default: "umagate.cfg"' },

@@ -1,5 +1,5 @@
 /**
- * The Dockerfile agrees with the CLI and the contract (§8): base image from an ARG, lockfile
+ * The Dockerfile agrees with the CLI and the README's *The container image*: base image from an ARG, lockfile
  * install first, production dependencies only at run time, non-root, `umagate` entrypoint, the
  * default ports exposed, and a HEALTHCHECK that really probes /healthz on the admin port.
  */

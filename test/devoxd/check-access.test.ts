@@ -1,4 +1,4 @@
-/** uma_rs_check_access and the UMA grant flow, against reference §5.3–§5.4 and §6, on every protocol. */
+/** uma_rs_check_access and the UMA grant flow, against docs/oxd-protocols.md (*uma_rs_check_access*, *uma_rp_get_rpt*), on every protocol. */
 import { describe, expect, it } from 'vitest';
 import { devOxd, like, PHOTO, PROTOCOLS, session } from './fixture.js';
 

@@ -1,4 +1,4 @@
-/** uma_rp_get_rpt: `updated`, oxd's per-oxd_id RPT cache, upgrades, invalid tickets and need_info (reference §6). */
+/** uma_rp_get_rpt: `updated`, oxd's per-oxd_id RPT cache, upgrades, invalid tickets and need_info (docs/oxd-protocols.md). */
 import { describe, expect, it } from 'vitest';
 import type { DevOxdOptions } from '../../src/devoxd/index.js';
 import { anyString, devOxd, PROTOCOLS, session, type Protocol, type Session } from './fixture.js';

@@ -1,4 +1,4 @@
-/** The HTTP surfaces: routes, health checks, bad bodies, the extension's socket limit, TLS (reference §2). */
+/** The HTTP surfaces: routes, health checks, bad bodies, the extension's socket limit, TLS (docs/oxd-protocols.md). */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-/** uma_rs_protect validation and overwrite semantics (reference §5.1–§5.2), and what get_rp shows. */
+/** uma_rs_protect validation and overwrite semantics (docs/oxd-protocols.md, *uma_rs_protect*), and what get_rp shows. */
 import { describe, expect, it } from 'vitest';
 import { anyString, devOxd, PHOTO, PROTOCOLS, session } from './fixture.js';
 

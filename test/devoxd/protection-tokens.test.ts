@@ -1,7 +1,7 @@
 /**
  * Protection tokens per protocol: 4.x Bearer rules (4.2+ authorizationRequired), 3.x
  * `protection_access_token` with protect_commands_with_access_token, and the https-extension's
- * own Bearer-header gate (reference §1.7, §2.1, §2.2, §11.4–§11.5).
+ * own Bearer-header gate (docs/oxd-protocols.md, *Protection token, per protocol*).
  */
 import { describe, expect, it } from 'vitest';
 import { anyString, caller, devOxd, session } from './fixture.js';

@@ -1,4 +1,4 @@
-/** The 3.1.x socket framing and its quirks (reference §1.2–§1.6). */
+/** The 3.1.x socket framing and its quirks (docs/oxd-protocols.md, *Socket framing*). */
 import { describe, expect, it } from 'vitest';
 import { devOxd, openSocket } from './fixture.js';
 import { frame } from './wire.js';

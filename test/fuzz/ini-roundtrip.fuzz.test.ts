@@ -5,6 +5,7 @@
  * comment line survives in order.
  */
 import fc from 'fast-check';
+import { parse as iniParse } from 'ini';
 import { describe, expect, it } from 'vitest';
 import { applyIniUpdates } from '../../src/oxd/config-write.js';
 import { iniValue, parseIniText, type IniDocument } from '../../src/oxd/ini-text.js';
@@ -55,6 +56,35 @@ function entries(doc: IniDocument): Map<string, string> {
   for (const line of doc.lines) if (line.kind === 'entry') out.set(`${line.section}/${line.key}`, line.value);
   return out;
 }
+
+// A plain file, in the subset every ini reader agrees on: '=' only, lower-case keys, values
+// with no comment, quote or escape characters and no word `ini` would turn into a boolean.
+const plainValue = fc
+  .string({ unit: fc.constantFrom('a', 'Z', '0', '=', ':', '/', '.', ',', '%', '-', '_'), minLength: 1, maxLength: 12 })
+  .filter((v) => !['true', 'false', 'null'].includes(v));
+const plainFile = fc.dictionary(
+  fc.constantFrom('oxd', 'client'),
+  fc.dictionary(fc.constantFrom('id', 'host', 'port', 'client_id', 'op_host', 'scope'), plainValue, { minKeys: 1, maxKeys: 4 }),
+  { minKeys: 1, maxKeys: 2 },
+);
+
+describe('the ini reader against an independent one', () => {
+  it('reads plain files as the ini package does', () => {
+    fc.assert(
+      fc.property(plainFile, (sections) => {
+        const text = Object.entries(sections)
+          .map(([section, values]) => [`[${section}]`, ...Object.entries(values).map(([k, v]) => `${k} = ${v}`)].join('\n'))
+          .join('\n\n');
+        const ours: Record<string, Record<string, string>> = {};
+        for (const line of parseIniText(text, 'oracle.cfg').lines) {
+          if (line.kind === 'entry') (ours[line.section] ??= {})[line.key] = line.value;
+        }
+        expect(ours).toEqual(iniParse(text));
+      }),
+      { numRuns: fuzzRuns() },
+    );
+  }, fuzzTimeout());
+});
 
 describe('ini write-back fuzzing', () => {
   it('keeps every other key and every comment, and reads back every update', () => {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder, type FrameRead } from '../../src/oxd/transport/socket-frame.js';
+import { FrameDecoder, type FrameRead } from '../../src/oxd/transport/socket-connection.js';
 import { fuzzRuns, fuzzTimeout } from './runs.js';
 
 function feed(chunks: readonly Uint8Array[]): FrameRead {

@@ -38,6 +38,25 @@ describe('config_invalid names the file, section and key', () => {
     expect(err.message).toBe(message);
   });
 
+  it('lists every bad value at once, so the file is fixed in one pass', () => {
+    const err = failure(() => parseOxdConfig('[oxd]\nport = abc\ntimeout_ms = 0\ninsecure_skip_tls_verify = maybe', FILE));
+    expect(err.code).toBe('config_invalid');
+    expect(err.message).toBe(
+      `${FILE}: 3 problems in the oxd config file:\n` +
+        '  [oxd] port: "abc" is not a port number (1-65535)\n' +
+        '  [oxd] timeout_ms: "0" is not a positive number of milliseconds\n' +
+        '  [oxd] insecure_skip_tls_verify: "maybe" is not true or false',
+    );
+    expect(err.details).toHaveLength(3);
+  });
+
+  it('returns a frozen config', () => {
+    const config = parseOxdConfig('[oxd]\nport = 8099\n[client]\nscope = openid, uma_protection', FILE);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.client.scalars)).toBe(true);
+    expect(Object.isFrozen(config.client.lists.scope)).toBe(true);
+  });
+
   it.each([
     { text: '[oxd]\nport = 1\nPort = 2', message: `${FILE}:3: [oxd] port appears twice` },
     { text: '[oxd]\n[client]\n[oxd]', message: `${FILE}:3: section [oxd] appears twice` },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OxdError } from '../../src/oxd/errors.js';
 import { stringifyAscii } from '../../src/oxd/json.js';
-import { FrameDecoder, encodeFrame } from '../../src/oxd/transport/socket-frame.js';
+import { FrameDecoder, encodeFrame } from '../../src/oxd/transport/socket-connection.js';
 
 /** A frame as oxd writes it: prefix counts UTF-16 code units, the text goes out as raw UTF-8. */
 function oxdFrame(json: string): Buffer {

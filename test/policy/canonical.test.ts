@@ -1,6 +1,7 @@
 /**
- * The request-target canonicaliser (contract §5.1). Rows named after an advisory reproduce the
- * path-confusion attacks listed in reference/peers.md §4.
+ * The request-target canonicaliser (README, *What is matched: the canonical path*). Rows named
+ * after an advisory reproduce path-confusion attacks published against other proxies and
+ * frameworks (their end-to-end counterparts are in test/security).
  */
 import { describe, expect, it } from 'vitest';
 import { canonicalizeTarget } from '../../src/policy/index.js';

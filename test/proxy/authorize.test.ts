@@ -1,5 +1,5 @@
 /**
- * The Authorizer with a scripted check_access (no network): caching rules of contract §5.2,
+ * The Authorizer with a scripted check_access (no network): caching rules of ARCHITECTURE.md invariant 3,
  * coalescing, denial without ticket, and drift repair.
  */
 import { describe, expect, it } from 'vitest';

@@ -8,7 +8,7 @@ afterEach(async () => {
   h = null;
 });
 
-describe('decision cache (contract §5.2)', () => {
+describe('decision cache (ARCHITECTURE.md, invariant 3)', () => {
   it('serves the second identical request from the cache: oxd checked exactly once', async () => {
     h = await startHarness();
     const rpt = await h.obtainRpt('GET', '/photo');

@@ -36,6 +36,17 @@ describe('resolveServeOptions', () => {
   });
 
   it.each([
+    { tuning: { breaker: { failureThreshold: 0 } }, option: 'breaker.failureThreshold' },
+    { tuning: { breaker: { failureThreshold: 1.5 } }, option: 'breaker.failureThreshold' },
+    { tuning: { breaker: { probeIntervalMs: -1 } }, option: 'breaker.probeIntervalMs' },
+    { tuning: { headersTimeoutMs: Number.NaN }, option: 'headersTimeoutMs' },
+  ])('refuses $option in $tuning (a breaker that never opens, a deadline that never passes)', ({ tuning, option }) => {
+    expect(() => resolveServeOptions({ upstream: 'http://u', ...tuning })).toThrow(
+      expect.objectContaining({ problems: [expect.objectContaining({ option })] }) as Error,
+    );
+  });
+
+  it.each([
     { value: '127.0.0.1:0', host: '127.0.0.1', port: 0 },
     { value: '[::1]:8080', host: '::1', port: 8080 },
     { value: ':9000', host: '0.0.0.0', port: 9000 },

@@ -1,5 +1,5 @@
 /**
- * Contract §5's outcome table, row by row, through real servers: the dev oxd, the echo backend
+ * The outcome table of ARCHITECTURE.md, row by row, through real servers: the dev oxd, the echo backend
  * and the proxy. Each row also asserts what the backend saw, because the property that matters
  * most is that nothing reaches it without a grant or a public rule.
  */
@@ -42,7 +42,7 @@ const rows: readonly Row[] = [
   { name: 'protected ? pattern, no token → 401 uma_ticket', method: 'GET', path: '/albums/7', status: 401, code: 'uma_ticket', forwarded: false },
 ];
 
-describe('outcome table (contract §5)', () => {
+describe('outcome table (ARCHITECTURE.md)', () => {
   it.each(rows)('$name', async (row) => {
     h = await startHarness(row.policy === undefined ? {} : { policy: row.policy });
     const res = await h.send(row.path, { method: row.method });

@@ -75,7 +75,7 @@ describe('OxdGuard', () => {
   });
 });
 
-describe('OxdGuard background probe (contract §5: service resumes with no client traffic)', () => {
+describe('OxdGuard background probe (ARCHITECTURE.md, Outage: service resumes with no client traffic)', () => {
   const INTERVAL = 2000;
 
   afterEach(() => {

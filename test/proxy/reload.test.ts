@@ -1,4 +1,4 @@
-/** Live policy edits (contract §5.4): watched file, SIGHUP-equivalent reload(), invalid edits. */
+/** Live policy edits (ARCHITECTURE.md, Reload): watched file, SIGHUP-equivalent reload(), invalid edits. */
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

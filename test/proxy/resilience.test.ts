@@ -46,7 +46,7 @@ describe('oxd outage mid-traffic', () => {
   });
 });
 
-describe.each<Protocol>(['socket', 'https-extension', 'rest'])('half-open probe during an outage over %s (contract §5)', (protocol) => {
+describe.each<Protocol>(['socket', 'https-extension', 'rest'])('half-open probe during an outage over %s (ARCHITECTURE.md, Outage)', (protocol) => {
   it('closes the breaker by itself once oxd is back, with no client traffic', async () => {
     h = await startHarness({ protocol, proxy: { breaker: { failureThreshold: 1, probeIntervalMs: 50 } } });
     await h.oxd.stop();
@@ -137,7 +137,7 @@ describe('boot on the https-extension while oxd is down', () => {
   });
 });
 
-describe('registration is idempotent (contract §4)', () => {
+describe('registration is idempotent (ARCHITECTURE.md, invariant 7)', () => {
   it('a second boot against the same oxd registers nothing', async () => {
     h = await startHarness();
     const protects = h.oxd.count('uma_rs_protect');

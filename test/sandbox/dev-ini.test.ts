@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseOxdConfig } from '../../src/oxd/config.js';
-import { DEV_INI_PATH, DEV_REDIRECT_URI, writeDevIni } from '../../src/sandbox/dev-ini.js';
+import { DEV_INI_PATH, DEV_REDIRECT_URI, devIniText, writeDevIni } from '../../src/sandbox/dev-ini.js';
 
 const settings = {
   oxdRestUrl: 'http://127.0.0.1:8553/',
@@ -28,6 +28,14 @@ describe('the dev ini', () => {
     expect(config.client.scalars.authorization_redirect_uri).toBe(DEV_REDIRECT_URI);
     expect(config.client.lists.scope).toEqual(['openid', 'uma_protection']);
   });
+
+  it.each(['https://as.example/a;b', 'https://as.example/#frag', 'https://as.example/?a=b&c=d', 'https://as.example/x=;#y'])(
+    'reads back an issuer holding ;, # or = unchanged: %s',
+    (opHost) => {
+      const text = devIniText({ ...settings, opHost });
+      expect(parseOxdConfig(text, DEV_INI_PATH).client.scalars.op_host).toBe(opHost);
+    },
+  );
 
   it('is readable by its owner only, since client credentials are written back into it', async () => {
     dir = await mkdtemp(join(tmpdir(), 'umagate-dev-ini-'));

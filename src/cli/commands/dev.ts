@@ -12,6 +12,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/s
 import { renderWalkthrough } from '../../sandbox/walkthrough.js';
 import { errorMessage } from '../../errors.js';
 import { failureText } from '../failure.js';
+import { policyFlag } from '../shared-flags.js';
 
 /**
  * The proxy and admin ports of `serve`, oxd 3.1.x's own socket port, and for REST a port near
@@ -24,7 +25,6 @@ const DEV_DEFAULTS = {
   oxdPort: 8553,
   oxdSocketPort: 8099,
   backendPort: 0,
-  policy: 'policies.yaml',
   logLevel: 'info',
 } as const;
 
@@ -49,7 +49,7 @@ export function registerDevCommand(program: Command): void {
     .option('--oxd-port <port>', 'dev oxd REST port (oxd 4.x API)', parsePort, DEV_DEFAULTS.oxdPort)
     .option('--oxd-socket-port <port>', 'dev oxd socket port (oxd 3.1.x protocol)', parsePort, DEV_DEFAULTS.oxdSocketPort)
     .option('--backend-port <port>', 'demo echo backend port', parsePort, DEV_DEFAULTS.backendPort)
-    .addOption(new Option('--policy <file>', 'policy file').env('UMAGATE_POLICY').default(DEV_DEFAULTS.policy))
+    .addOption(policyFlag())
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(DEV_DEFAULTS.logLevel))
     .action(async (flags: DevFlags) => {
       await runDev(flags);

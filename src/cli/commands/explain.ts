@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { explain, loadPolicy } from '../../policy/index.js';
 import type { Explanation, Policy } from '../../policy/index.js';
-import { DEFAULT_POLICY_FILE } from '../../proxy/options.js';
 import { reportFailure } from '../failure.js';
+import { policyFlag } from '../shared-flags.js';
 
 function consequence(e: Explanation, policy: Policy): string {
   switch (e.outcome) {
@@ -40,7 +40,7 @@ export function registerExplainCommand(program: Command): void {
     .description('show which resource a request matches and what oxd will be asked (offline)')
     .argument('<method>', 'HTTP method, case-sensitive (GET, POST, …)')
     .argument('<path>', 'request target as a client would send it, e.g. /photos/1?x=2')
-    .option('--policy <file>', 'policy file', DEFAULT_POLICY_FILE)
+    .addOption(policyFlag())
     .option('--json', 'print one JSON object')
     .action(async (method: string, path: string, options: { policy: string; json?: true }) => {
       let policy: Policy;

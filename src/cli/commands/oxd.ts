@@ -5,6 +5,8 @@ import { errorMessage, isUmagateError } from '../../errors.js';
 import { OxdError } from '../../oxd/errors.js';
 import { defined, isRecord } from '../../common/json.js';
 import type { OxdLogger, UmaCondition, UmaResource } from '../../oxd/types.js';
+import { DEFAULT_OXD_CONFIG } from '../../proxy/options.js';
+import { oxdConfigFlag } from '../shared-flags.js';
 
 /**
  * `umagate oxd COMMAND [--param value …]`: every OxdClient method from the shell. Prints the
@@ -14,7 +16,6 @@ import type { OxdLogger, UmaCondition, UmaResource } from '../../oxd/types.js';
 
 const EXIT_NEED_INFO = 3;
 const EXIT_ERROR = 1;
-const DEFAULT_CONFIG = 'umagate.cfg';
 
 type ParamKind = 'string' | 'list' | 'number' | 'flag' | 'json-object' | 'resources';
 
@@ -358,7 +359,7 @@ function isNeedInfo(result: unknown): boolean {
 }
 
 async function execute(spec: CommandSpec, values: Values): Promise<void> {
-  const configPath = str(values, 'oxd-config') ?? process.env['UMAGATE_OXD_CONFIG'] ?? DEFAULT_CONFIG;
+  const configPath = str(values, 'oxd-config') ?? DEFAULT_OXD_CONFIG;
   let client: OxdClient | undefined;
   try {
     client = await OxdClient.fromConfigFile(configPath, { logger: stderrLogger });
@@ -378,7 +379,7 @@ export function registerOxdCommand(program: Command): void {
     .command('oxd')
     .description(
       'Call any oxd command with the settings of the oxd config file (--oxd-config FILE on every command, ' +
-        `env UMAGATE_OXD_CONFIG, default ${DEFAULT_CONFIG}).\n` +
+        `env UMAGATE_OXD_CONFIG, default ${DEFAULT_OXD_CONFIG}).\n` +
         'Prints the JSON result on stdout (exit 0); need_info is printed with exit 3; a failure prints ' +
         '{"code","message"} on stderr (exit 1).',
     )
@@ -390,7 +391,7 @@ export function registerOxdCommand(program: Command): void {
   for (const spec of COMMANDS) {
     const command = new Command(spec.name).description(spec.description).usage(`${usage(spec)} [--oxd-config <file>]`.trim());
     for (const param of spec.params) command.addOption(option(param));
-    command.addOption(new Option('--oxd-config <file>', `oxd config file (env UMAGATE_OXD_CONFIG, default ${DEFAULT_CONFIG})`));
+    command.addOption(oxdConfigFlag('oxd config file'));
     command.action(async (values: Values) => {
       await execute(spec, values);
     });

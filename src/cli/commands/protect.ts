@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { registerPolicy } from '../../proxy/index.js';
 import { createLogger } from '../../proxy/logger.js';
-import { DEFAULT_OXD_CONFIG, DEFAULT_OXD_TIMEOUT_SECONDS, DEFAULT_POLICY_FILE, MIN_TIMEOUT_SECONDS } from '../../proxy/options.js';
-import { envOption } from './serve.js';
+import type { OptionProblem } from '../../proxy/errors.js';
+import { parseOxdTimeoutMs } from '../../proxy/options.js';
 import { reportFailure } from '../failure.js';
+import { oxdConfigFlag, oxdTimeoutFlag, policyFlag } from '../shared-flags.js';
 
 interface ProtectFlags {
   readonly policy: string;
@@ -16,13 +17,14 @@ export function registerProtectCommand(program: Command): void {
   program
     .command('protect')
     .description('register the policy with oxd (only when it differs from what oxd holds) and exit')
-    .addOption(envOption('--policy <file>', 'policy file', 'POLICY', DEFAULT_POLICY_FILE))
-    .addOption(envOption('--oxd-config <file>', 'oxd-python compatible ini file', 'OXD_CONFIG', DEFAULT_OXD_CONFIG))
-    .addOption(envOption('--oxd-timeout <seconds>', 'deadline of one oxd call', 'OXD_TIMEOUT', String(DEFAULT_OXD_TIMEOUT_SECONDS)))
+    .addOption(policyFlag())
+    .addOption(oxdConfigFlag())
+    .addOption(oxdTimeoutFlag())
     .action(async (flags: ProtectFlags) => {
-      const seconds = Number(flags.oxdTimeout);
-      if (!Number.isFinite(seconds) || seconds < MIN_TIMEOUT_SECONDS) {
-        process.stderr.write(`--oxd-timeout: "${flags.oxdTimeout}" is not a number >= ${MIN_TIMEOUT_SECONDS}\n`);
+      const problems: OptionProblem[] = [];
+      const oxdTimeoutMs = parseOxdTimeoutMs(flags.oxdTimeout, (option, message) => problems.push({ option, message }));
+      if (problems.length > 0) {
+        for (const { option, message } of problems) process.stderr.write(`${option}: ${message}\n`);
         process.exitCode = 1;
         return;
       }
@@ -30,7 +32,7 @@ export function registerProtectCommand(program: Command): void {
         const outcome = await registerPolicy({
           policyFile: flags.policy,
           oxdConfig: flags.oxdConfig,
-          oxdTimeoutMs: Math.round(seconds * 1000),
+          oxdTimeoutMs,
           logger: createLogger('warn', process.stderr),
         });
         const what = outcome.result === 'registered' ? `registered ${outcome.resources} resource(s)` : 'unchanged (oxd already holds this set)';

@@ -3,7 +3,7 @@
  * commander; the values are validated together by resolveServeOptions. SIGHUP reloads the
  * policy; SIGTERM/SIGINT drain in-flight requests and exit 0.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { startProxy } from '../../proxy/index.js';
 import {
   DEFAULT_ADMIN_LISTEN,
@@ -11,16 +11,14 @@ import {
   DEFAULT_CACHE_TTL_SECONDS,
   DEFAULT_LISTEN,
   DEFAULT_LOG_LEVEL,
-  DEFAULT_OXD_CONFIG,
   DEFAULT_OXD_PER_CLIENT,
-  DEFAULT_OXD_TIMEOUT_SECONDS,
   DEFAULT_PASS_CREDENTIALS,
-  DEFAULT_POLICY_FILE,
   DEFAULT_SHUTDOWN_GRACE_SECONDS,
   DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
   LOG_LEVELS,
 } from '../../proxy/options.js';
 import { reportFailure } from '../failure.js';
+import { envOption, oxdConfigFlag, oxdTimeoutFlag, policyFlag } from '../shared-flags.js';
 
 interface ServeFlags {
   readonly policy: string;
@@ -39,18 +37,12 @@ interface ServeFlags {
   readonly shutdownGrace: string;
 }
 
-/** An option read from the flag, else from `UMAGATE_<env>`, else `defaultValue` (serve and protect). */
-export function envOption(flags: string, description: string, env: string, defaultValue?: string): Option {
-  const option = new Option(flags, description).env(`UMAGATE_${env}`);
-  return defaultValue === undefined ? option : option.default(defaultValue);
-}
-
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('run the UMA enforcement proxy in front of --upstream')
-    .addOption(envOption('--policy <file>', 'policy file (watched; SIGHUP reloads it)', 'POLICY', DEFAULT_POLICY_FILE))
-    .addOption(envOption('--oxd-config <file>', 'oxd-python compatible ini file', 'OXD_CONFIG', DEFAULT_OXD_CONFIG))
+    .addOption(policyFlag('policy file (watched; SIGHUP reloads it)'))
+    .addOption(oxdConfigFlag())
     .addOption(envOption('--upstream <url>', 'backend base URL (required), e.g. http://127.0.0.1:3000', 'UPSTREAM'))
     .addOption(envOption('--listen <host:port>', 'traffic listener', 'LISTEN', DEFAULT_LISTEN))
     .addOption(envOption('--admin-listen <host:port>', 'admin listener: /healthz, /readyz, /metrics', 'ADMIN_LISTEN', DEFAULT_ADMIN_LISTEN))
@@ -60,7 +52,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(envOption('--trust-proxy <cidrs>', 'comma-separated CIDRs whose X-Forwarded-* headers are kept (default: none)', 'TRUST_PROXY'))
     .addOption(envOption('--log-level <level>', 'log level', 'LOG_LEVEL', DEFAULT_LOG_LEVEL).choices(LOG_LEVELS))
     .addOption(envOption('--upstream-timeout <seconds>', 'how long the backend may take to answer (then 504)', 'UPSTREAM_TIMEOUT', String(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)))
-    .addOption(envOption('--oxd-timeout <seconds>', 'deadline of one oxd call (then 503)', 'OXD_TIMEOUT', String(DEFAULT_OXD_TIMEOUT_SECONDS)))
+    .addOption(oxdTimeoutFlag('deadline of one oxd call (then 503)'))
     .addOption(envOption('--oxd-per-client <n>', 'oxd-bound requests one client may have waiting, with and without a token each (then 429)', 'OXD_PER_CLIENT', String(DEFAULT_OXD_PER_CLIENT)))
     .addOption(envOption('--shutdown-grace <seconds>', 'how long SIGTERM waits for in-flight requests', 'SHUTDOWN_GRACE', String(DEFAULT_SHUTDOWN_GRACE_SECONDS)))
     .action(async (flags: ServeFlags) => {

@@ -14,8 +14,10 @@ export interface OxdTransport {
    * `oxd_timeout`, `oxd_bad_response`, `frame_too_large`.
    * `token` is the protection access token, placed as the protocol requires (socket: inside
    * params as `protection_access_token`; HTTP: `Authorization: Bearer`), or null for none.
+   * `signal` ends the call early (before `timeoutMs`), cancelling the request in flight; the
+   * call then rejects with the signal's reason when it is an `OxdError`, else `oxd_timeout`.
    */
-  send(command: string, params: Readonly<Record<string, unknown>>, token: string | null): Promise<unknown>;
+  send(command: string, params: Readonly<Record<string, unknown>>, token: string | null, signal?: AbortSignal): Promise<unknown>;
   /** Releases sockets and pools; in-flight calls reject with `oxd_unreachable`. */
   close(): Promise<void>;
 }

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { OxdError } from '../../src/oxd/index.js';
 import type { CheckAccessResult } from '../../src/oxd/index.js';
 import { Authorizer } from '../../src/proxy/authorize.js';
-import { AuthorizationUnavailableError } from '../../src/proxy/errors.js';
+import { AuthorizationUnavailableError, OxdCapacityError } from '../../src/proxy/errors.js';
+import type { OxdCaller } from '../../src/proxy/oxd-capacity.js';
 import { DecisionCache } from '../../src/proxy/decision-cache.js';
 import { ProxyMetrics } from '../../src/proxy/metrics.js';
 import { oxdCheck } from '../../src/proxy/oxd-backend.js';
@@ -30,13 +31,15 @@ interface SetupOptions {
 function setup(answer: () => Promise<CheckAccessResult>, opts: SetupOptions = {}) {
   const clock = { now: 1_000_000_000_000 };
   const calls: { rpt: string | null; path: string; method: string }[] = [];
+  const callers: OxdCaller[] = [];
   let repairs = 0;
   let introspections = 0;
   const metrics = new ProxyMetrics();
   const authorizer = new Authorizer({
     backend: oxdCheck({
-      checkAccess: (rpt, path, method) => {
+      checkAccess: (rpt, path, method, caller) => {
         calls.push({ rpt, path, method });
+        callers.push(caller);
         return answer();
       },
       lifetime: new RptLifetime({
@@ -57,7 +60,7 @@ function setup(answer: () => Promise<CheckAccessResult>, opts: SetupOptions = {}
     cacheTtlMs: opts.cacheTtlMs ?? 60_000,
     metrics,
   });
-  return { authorizer, calls, clock, metrics, repairs: () => repairs, introspections: () => introspections };
+  return { authorizer, calls, callers, clock, metrics, repairs: () => repairs, introspections: () => introspections };
 }
 
 const query = (rpt: string | null, pattern = '/photo') => ({ rpt, method: 'GET', pattern, generation: 1, client: '10.0.0.1' });
@@ -331,6 +334,22 @@ describe('Authorizer', () => {
     const t = setup(() => Promise.reject(answers.shift() ?? new Error('asked too often')));
     const outcome = await t.authorizer.check(query('opaque'));
     expect(outcome.kind === 'unavailable' && outcome.error).toMatchObject({ reason: 'oxd_error', message: 'oxd could not decide: database down' });
+  });
+
+  it('asks oxd on behalf of the client, saying whether the check carries a token', async () => {
+    const t = setup(() => Promise.resolve(GRANTED));
+    await t.authorizer.check(query('opaque'));
+    await t.authorizer.check(query(null));
+    expect(t.callers).toEqual([
+      { carriesToken: true, client: '10.0.0.1' },
+      { carriesToken: false, client: '10.0.0.1' },
+    ]);
+  });
+
+  it('a check shed for capacity is reported as shed, not as oxd unavailable', async () => {
+    const error = new OxdCapacityError('client_limit', 3);
+    const t = setup(() => Promise.reject(error));
+    expect(await t.authorizer.check(query('opaque'))).toEqual({ kind: 'shed', error });
   });
 
   it('re-registering empties the cache: grants issued before it are void', async () => {

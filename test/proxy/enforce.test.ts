@@ -12,6 +12,7 @@ import { DecisionCache } from '../../src/proxy/decision-cache.js';
 import { decide, type Decision, type EnforceInput } from '../../src/proxy/enforce.js';
 import { ProxyMetrics } from '../../src/proxy/metrics.js';
 import { oxdCheck } from '../../src/proxy/oxd-backend.js';
+import { OxdCapacityError } from '../../src/proxy/errors.js';
 import { compileState } from '../../src/proxy/policy-state.js';
 import { RptLifetime } from '../../src/proxy/rpt-lifetime.js';
 import type { RptReading } from '../../src/proxy/request-headers.js';
@@ -70,7 +71,11 @@ function setup(options: { answer?: Answer; policy?: string; registered?: boolean
     backend: oxdCheck({
       checkAccess: (rpt, pattern, method) => {
         asked.push({ rpt, pattern, method });
-        return Promise.resolve(answer(rpt, pattern));
+        try {
+          return Promise.resolve(answer(rpt, pattern));
+        } catch (err) {
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        }
       },
       lifetime: new RptLifetime({ introspect: () => Promise.resolve({ active: true, exp: now() / 1000 + 3600 }), max: 10, now }),
     }),
@@ -205,6 +210,21 @@ describe('decide: what is refused', () => {
       pattern: '/photo',
       cacheHit: false,
       detail: 'oxd sent a WWW-Authenticate value that is not a valid header value',
+    });
+  });
+
+  it('a check shed for capacity is 429 with its own Retry-After, and the shed reason as detail', async () => {
+    const t = setup({
+      answer: () => {
+        throw new OxdCapacityError('client_limit', 3);
+      },
+    });
+    expect(await t.run('/photo')).toMatchObject({
+      kind: 'reject',
+      rejection: { code: 'too_many_requests', retryAfterSeconds: 3 },
+      reading: '/photo',
+      pattern: '/photo',
+      detail: 'client_limit',
     });
   });
 

@@ -1,7 +1,7 @@
 /** Header hygiene units: RPT reading, spoofed-header stripping, X-Forwarded-*, hop-by-hop. */
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { framingProblem, isForwardingHeader, readRpt, requestIdOf, upstreamHeaders } from '../../src/proxy/request-headers.js';
+import { clientAddress, framingProblem, hostProblem, isForwardingHeader, readRpt, requestIdOf, upstreamHeaders } from '../../src/proxy/request-headers.js';
 
 describe('readRpt', () => {
   it.each([
@@ -219,5 +219,46 @@ describe('upstreamHeaders: X-Forwarded-*', () => {
 
   it('the client’s X-Request-Id is replaced by the one the proxy logs', () => {
     expect(upstreamHeaders({ 'x-request-id': 'client' }, { ...ctx, trustedPeer: true })['x-request-id']).toBe('rid');
+  });
+});
+
+describe('framingProblem: an upgrade carries no body', () => {
+  const reason = 'an upgrade request carries no body: Content-Length and Transfer-Encoding are not accepted on it';
+  it.each([
+    { headers: { 'content-length': '5' }, upgrade: true, expected: reason },
+    { headers: { 'transfer-encoding': 'chunked' }, upgrade: true, expected: reason },
+    { headers: {}, upgrade: true, expected: null },
+    { headers: { 'content-length': '5' }, upgrade: false, expected: null },
+  ])('$headers, upgrade $upgrade → $expected', ({ headers, upgrade, expected }) => {
+    expect(framingProblem('GET', headers, upgrade)).toBe(expected);
+  });
+});
+
+describe('hostProblem', () => {
+  it.each([
+    { raw: ['Host', 'gw.example:8080'], expected: null },
+    { raw: ['host', '[::1]:80'], expected: null },
+    { raw: ['Accept', '*/*'], expected: null },
+    { raw: ['X-Other', 'not a host', 'Host', '10.0.0.1'], expected: null },
+    { raw: ['Host', 'a', 'HOST', 'a'], expected: 'more than one Host header' },
+    { raw: ['Host', 'evil.example/path'], expected: 'the Host header is not host[:port]' },
+    { raw: ['Host', ''], expected: 'the Host header is not host[:port]' },
+    { raw: ['Host', 'user@gw'], expected: 'the Host header is not host[:port]' },
+  ])('$raw → $expected', ({ raw, expected }) => {
+    expect(hostProblem(raw)).toBe(expected);
+  });
+});
+
+describe('clientAddress', () => {
+  const trusted = (address: string): boolean => address.startsWith('10.');
+  it.each([
+    { name: 'an untrusted peer is the client, whatever it forwards', peer: '192.0.2.1', xff: '198.51.100.7', expected: '192.0.2.1' },
+    { name: 'behind a trusted proxy: the rightmost untrusted hop', peer: '10.0.0.1', xff: '203.0.113.9, 198.51.100.7, 10.0.0.2', expected: '198.51.100.7' },
+    { name: 'repeated headers are one list', peer: '10.0.0.1', xff: ['203.0.113.9', ' 198.51.100.7 '], expected: '198.51.100.7' },
+    { name: 'empty entries are skipped', peer: '10.0.0.1', xff: '198.51.100.7,,', expected: '198.51.100.7' },
+    { name: 'every hop trusted: the leftmost', peer: '10.0.0.1', xff: '10.0.0.3, 10.0.0.2', expected: '10.0.0.3' },
+    { name: 'nothing forwarded: the trusted peer itself', peer: '10.0.0.1', xff: undefined, expected: '10.0.0.1' },
+  ])('$name', ({ peer, xff, expected }) => {
+    expect(clientAddress(peer, xff, trusted)).toBe(expected);
   });
 });

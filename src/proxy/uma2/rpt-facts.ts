@@ -100,9 +100,11 @@ export class IntrospectionCache implements RptVerifier {
     const answer = await this.#options.introspect(rpt, caller);
     const now = this.#options.now();
     if (!answer.active) return { active: false, permissions: [], validUntilMs: now };
-    const validUntilMs = Math.min(now + this.#options.ttlMs, answer.exp === undefined ? Number.POSITIVE_INFINITY : answer.exp * 1000);
+    // The answer decides this request for as long as the RPT lives; --cache-ttl only bounds how
+    // long it is relied on for later ones (with --cache-ttl 0 it is used once, never kept).
+    const validUntilMs = answer.exp === undefined ? Number.POSITIVE_INFINITY : answer.exp * 1000;
     const facts: RptFacts = { active: true, permissions: answer.permissions, validUntilMs };
-    const ttl = Math.floor(validUntilMs - now);
+    const ttl = Math.floor(Math.min(now + this.#options.ttlMs, validUntilMs) - now);
     if (ttl > 0 && epoch === this.#epoch) this.#facts.set(tokenHash, facts, { ttl });
     return facts;
   }

@@ -17,8 +17,10 @@ const ROUNDS = 4;
 async function breakerClosed(subject: FaultSubject): Promise<void> {
   // Marked before asking, so a probe closing it in between is still seen.
   const mark = subject.harness.logs.lines.length;
-  const ready = (await (await fetch(`${subject.harness.proxy.adminUrl}/readyz`)).json()) as { oxd: { breaker: string } };
-  if (ready.oxd.breaker !== 'closed') await breakerMoved(subject.harness, 'closed', mark);
+  const ready = (await (await fetch(`${subject.harness.proxy.adminUrl}/readyz`)).json()) as Partial<Record<'oxd' | 'as', { breaker: string }>>;
+  // /readyz names the service behind the breaker: oxd, or the AS in direct mode.
+  const service = ready.oxd ?? ready.as;
+  if (service?.breaker !== 'closed') await breakerMoved(subject.harness, 'closed', mark);
 }
 
 /** A granted caller gets 200 again and the others their tickets: service has resumed. */
@@ -69,7 +71,8 @@ describe.each(MODES)('%s mode', (mode) => {
     expect(new Set([...gone.byCaller.get('forged') ?? [], ...gone.byCaller.get('anonymous') ?? []])).toEqual(new Set([503]));
     const ready = await fetch(`${s.harness.proxy.adminUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { oxd: { reachable: boolean } }).oxd.reachable).toBe(false);
+    const readiness = (await ready.json()) as Partial<Record<'oxd' | 'as', { reachable: boolean }>>;
+    expect((readiness.oxd ?? readiness.as)?.reachable).toBe(false);
     report(mode, 'dies-with-grants-cached', before, gone);
   });
 

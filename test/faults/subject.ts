@@ -5,8 +5,9 @@
  * and runs for every entry of `MODES`; supporting another mode means adding its driver here.
  */
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { DevAsFault } from '../../src/devas/index.js';
 import { OxdClient } from '../../src/oxd/index.js';
-import { bearer, startHarness, type Harness, type HarnessOptions } from '../proxy/harness.js';
+import { RS_CLIENT, REQUESTING_PARTY, bearer, startHarness, type Harness, type HarnessOptions } from '../proxy/harness.js';
 
 /** Ways a decision call can fail, named by what the proxy sees rather than by a mode's wire format. */
 export type DecisionFault = 'refused' | 'garbage' | 'truncated' | 'wrong_shape' | 'http_500' | { readonly slowerThanMs: number };
@@ -93,8 +94,60 @@ async function oxdSubject(options: SubjectOptions): Promise<FaultSubject> {
   };
 }
 
-export type Mode = 'oxd';
-const DRIVERS: { readonly [M in Mode]: (options: SubjectOptions) => Promise<FaultSubject> } = { oxd: oxdSubject };
+/**
+ * Direct mode against the dev UMA 2.0 AS: the same levers on its HTTP endpoints. A "truncated"
+ * answer over HTTP is a body that stops being the JSON it began as: the AS's HTML error page.
+ */
+async function uma2Subject(options: SubjectOptions): Promise<FaultSubject> {
+  const { oxdTimeout, ...fast } = FAST;
+  const harness = await startHarness({
+    mode: 'uma2',
+    proxy: { ...fast, asTimeout: oxdTimeout, ...options.proxy },
+    oxdDown: options.authzDown === true,
+    waitRegistered: options.authzDown !== true,
+  });
+  const { as } = harness;
+  const asFault = (fault: DecisionFault): DevAsFault => {
+    if (typeof fault === 'object') return { kind: 'delay', ms: fault.slowerThanMs };
+    switch (fault) {
+      case 'refused':
+        return { kind: 'refuse' };
+      case 'garbage':
+        return { kind: 'garbage' };
+      case 'truncated':
+        return { kind: 'html' };
+      case 'wrong_shape':
+        return { kind: 'answer', status: 200, body: { active: 'perhaps', permissions: 42, ticket: 42 } };
+      case 'http_500':
+        return { kind: 'answer', status: 500, body: { error: 'server_error' } };
+    }
+  };
+  return {
+    harness,
+    stop: () => as.stop(),
+    start: () => as.start(),
+    wipe: () => {
+      // An AS that lost its storage still has the clients its admin configured (umagate never
+      // registers its own client in direct mode, unlike oxd's site): only they are put back.
+      as.wipe();
+      as.createClient({ ...RS_CLIENT });
+      as.createClient(REQUESTING_PARTY);
+    },
+    expireTokens: () => {
+      as.expireTokens();
+    },
+    fail: (fault) => {
+      as.faults.add({ endpoint: '*', fault: asFault(fault) });
+    },
+    heal: () => {
+      as.faults.clear();
+    },
+    freshRpt: (method, path) => harness.obtainRpt(method, path),
+  };
+}
+
+export type Mode = 'oxd' | 'uma2';
+const DRIVERS: { readonly [M in Mode]: (options: SubjectOptions) => Promise<FaultSubject> } = { oxd: oxdSubject, uma2: uma2Subject };
 export const MODES = Object.keys(DRIVERS) as Mode[];
 
 /**

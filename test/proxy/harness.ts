@@ -237,13 +237,15 @@ async function startOxdHarness(options: HarnessOptions): Promise<Harness> {
 
 /** The resource-server client the proxy authenticates as in direct mode. */
 export const RS_CLIENT = { clientId: 'umagate-rs', clientSecret: 'rs-secret-0123456789' } as const;
+/** Direct mode: the client that plays the requesting party (trades tickets for RPTs). */
+export const REQUESTING_PARTY = { clientId: 'requesting-party', clientSecret: 'rp-secret-0123456789' } as const;
 
 async function startUma2Harness(options: HarnessOptions): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'umagate-proxy-'));
   const as = await startDevAs({ dialect: options.dialect ?? 'keycloak', ...options.as });
   as.createClient({ ...RS_CLIENT, ...options.rsClient });
   options.prepareAs?.(as);
-  const rp: DevAsClient = as.createClient({ clientId: 'requesting-party', clientSecret: 'rp-secret-0123456789' });
+  const rp: DevAsClient = as.createClient(REQUESTING_PARTY);
   const backend = await startEchoBackend();
   const policyFile = join(dir, 'policies.yaml');
   await writeFile(policyFile, options.policy ?? POLICY);

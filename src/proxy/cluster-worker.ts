@@ -16,8 +16,7 @@ import { resolveServeOptions, type ServeOptions } from './options.js';
 import { createOxdCapacity, createOxdGuard } from './oxd-control.js';
 import type { OxdGuard } from './oxd-guard.js';
 import type { ProbeClient } from './oxd-probe.js';
-import { oxdCheck } from './oxd-backend.js';
-import { RptLifetime } from './rpt-lifetime.js';
+import { guardedOxdCheck } from './oxd-backend.js';
 import { compileState, type PolicyState } from './policy-state.js';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, TrafficPlane } from './traffic.js';
 
@@ -97,21 +96,12 @@ class Worker {
    * Decisions through whichever oxd client is current. Checks run only once registered (enforce.ts
    * answers 503 before that), when a client exists.
    */
-  #decisions(): ReturnType<typeof oxdCheck> {
+  #decisions(): ReturnType<typeof guardedOxdCheck> {
     const client = (): OxdClient => {
       if (this.#client === null) throw new Error('no oxd client before the site is registered');
       return this.#client;
     };
-    const guard = this.#guard;
-    return oxdCheck({
-      checkAccess: (rpt, path, method, caller) =>
-        guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, (signal) => client().umaRsCheckAccess(rpt, path, method, { signal })),
-      lifetime: new RptLifetime({
-        introspect: (rpt, caller) => guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, (signal) => client().introspectRpt(rpt, { signal })),
-        max: this.#options.cacheMax,
-        now: Date.now,
-      }),
-    });
+    return guardedOxdCheck(client, this.#guard, { cacheMax: this.#options.cacheMax, now: Date.now });
   }
 
   /** The breaker probes through whichever client is current (none before registration). */

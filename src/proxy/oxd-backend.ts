@@ -54,6 +54,26 @@ async function lifetimeOf(lifetime: RptLifetime, rpt: string, tokenHash: string,
   }
 }
 
+/**
+ * The decision half over a real client, every call through `guard`. `client` is asked at each
+ * call, so a cluster worker can swap its client after a registration without a new authorizer.
+ */
+export function guardedOxdCheck(
+  client: () => OxdClient,
+  guard: OxdGuard,
+  options: { readonly cacheMax: number; readonly now: () => number },
+): Pick<AuthzBackend, 'service' | 'check' | 'clear'> {
+  return oxdCheck({
+    checkAccess: (rpt, path, method, caller) =>
+      guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, (signal) => client().umaRsCheckAccess(rpt, path, method, { signal })),
+    lifetime: new RptLifetime({
+      introspect: (rpt, caller) => guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, (signal) => client().introspectRpt(rpt, { signal })),
+      max: options.cacheMax,
+      now: options.now,
+    }),
+  });
+}
+
 export interface OxdBackendOptions {
   readonly client: OxdClient;
   readonly guard: OxdGuard;
@@ -70,14 +90,7 @@ export interface OxdBackendOptions {
 export function createOxdBackend(options: OxdBackendOptions): AuthzBackend {
   const { client, guard } = options;
   const registrar = new Registrar({ client, guard, recordFile: options.recordFile, onRecordError: options.onRecordError });
-  const decisions = oxdCheck({
-    checkAccess: (rpt, path, method, caller) => guard.call({ command: 'uma_rs_check_access', retryUnreachable: true, caller }, (signal) => client.umaRsCheckAccess(rpt, path, method, { signal })),
-    lifetime: new RptLifetime({
-      introspect: (rpt, caller) => guard.call({ command: 'introspect_rpt', retryUnreachable: true, caller }, (signal) => client.introspectRpt(rpt, { signal })),
-      max: options.cacheMax,
-      now: options.now,
-    }),
-  });
+  const decisions = guardedOxdCheck(() => client, guard, options);
   const probe = oxdProbe(client);
   return {
     service: 'oxd',

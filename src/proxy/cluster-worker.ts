@@ -15,7 +15,7 @@ import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ServeOptions } from './options.js';
 import { createOxdCapacity, createOxdGuard } from './oxd-control.js';
 import type { OxdGuard } from './oxd-guard.js';
-import type { ProbeClient } from './oxd-probe.js';
+import { oxdProbe, type ProbeClient } from './oxd-probe.js';
 import { guardedOxdCheck } from './oxd-backend.js';
 import { compileState, type PolicyState } from './policy-state.js';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, TrafficPlane } from './traffic.js';
@@ -67,7 +67,7 @@ class Worker {
     this.#logger = createLogger(this.#options.logLevel).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
     const lanes = createOxdCapacity(this.#options, this.#metrics, input.oxdLanes);
     this.#poolSize = lanes.poolSize;
-    this.#guard = createOxdGuard({ options: this.#options, logger: this.#logger, metrics: this.#metrics, client: this.#probeClient(), breaker: input.breaker, capacity: lanes.capacity });
+    this.#guard = createOxdGuard({ timeoutMs: this.#options.oxdTimeoutMs, probe: oxdProbe(this.#probeClient()), logger: this.#logger, metrics: this.#metrics, breaker: input.breaker, capacity: lanes.capacity });
     this.#traffic = new TrafficPlane({
       options: this.#options,
       logger: this.#logger,

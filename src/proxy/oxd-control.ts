@@ -1,7 +1,7 @@
 /**
- * The oxd side of the process that registers (the only process, or the cluster primary): its
- * client (which writes ids and credentials back to the ini), the guard around its calls, and
- * the registrar the control plane drives.
+ * The authorization side of a process: the lanes and guard every call goes through, and, in the
+ * process that registers (the only process, or the cluster primary), the mode's backend (oxd,
+ * whose client writes ids and credentials back to the ini, or the AS itself).
  */
 import { serviceName, type AuthzBackend } from './authz-backend.js';
 import { backendFor } from './backends.js';
@@ -9,8 +9,7 @@ import type { Logger } from './logger.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { ServeOptions } from './options.js';
 import { DEFAULT_LANES, OxdCapacity, type OxdCapacityOptions } from './oxd-capacity.js';
-import { OxdGuard } from './oxd-guard.js';
-import { oxdProbe, type ProbeClient } from './oxd-probe.js';
+import { OxdGuard, type FailureModel, type ProbeCall } from './oxd-guard.js';
 
 export interface OxdControl {
   readonly guard: OxdGuard;
@@ -37,27 +36,31 @@ export function createOxdCapacity(options: ServeOptions, metrics: ProxyMetrics, 
   return { capacity, poolSize: capacity.concurrency + UNLANED_CONNECTIONS };
 }
 
-/** The guard every oxd call of a process goes through; its probe asks through `client`. */
+/** The guard every call to the authorization service of a process goes through. */
 export function createOxdGuard(deps: {
-  options: ServeOptions;
+  timeoutMs: number;
+  /** Which errors are outages (default: oxd's). */
+  failures?: FailureModel;
+  probe: () => ProbeCall | null;
   logger: Logger;
   metrics: ProxyMetrics;
-  client: ProbeClient;
   breaker: BreakerTuning | undefined;
   /** Lanes for calls made on behalf of a request; none in a process that serves no traffic. */
   capacity: OxdCapacity | undefined;
 }): OxdGuard {
-  const { breaker, capacity } = deps;
+  const { breaker, capacity, failures } = deps;
+  const service = serviceName(failures?.service ?? 'oxd');
   return new OxdGuard({
-    timeoutMs: deps.options.oxdTimeoutMs,
+    timeoutMs: deps.timeoutMs,
     now: () => performance.now(),
     metrics: deps.metrics,
-    probe: oxdProbe(deps.client),
+    probe: deps.probe,
+    ...(failures === undefined ? {} : { failures }),
     ...(capacity === undefined ? {} : { capacity }),
     ...(breaker?.failureThreshold === undefined ? {} : { failureThreshold: breaker.failureThreshold }),
     ...(breaker?.probeIntervalMs === undefined ? {} : { probeIntervalMs: breaker.probeIntervalMs }),
     onStateChange: (from, to) => {
-      deps.logger.warn({ from, to }, 'oxd circuit breaker changed state');
+      deps.logger.warn({ from, to }, `${service} circuit breaker changed state`);
     },
   });
 }
@@ -74,19 +77,14 @@ export async function createOxdControl(
 ): Promise<OxdControl> {
   const factory = await backendFor(options, logger, tuning.now, tuning.lanes?.poolSize ?? UNLANED_CONNECTIONS);
   let backend: AuthzBackend | null = null;
-  const { breaker } = tuning;
-  const guard = new OxdGuard({
+  const guard = createOxdGuard({
     timeoutMs: factory.timeoutMs,
     failures: factory.failures,
-    now: () => performance.now(),
-    metrics,
     probe: () => backend?.probe() ?? null,
-    ...(tuning.lanes === undefined ? {} : { capacity: tuning.lanes.capacity }),
-    ...(breaker?.failureThreshold === undefined ? {} : { failureThreshold: breaker.failureThreshold }),
-    ...(breaker?.probeIntervalMs === undefined ? {} : { probeIntervalMs: breaker.probeIntervalMs }),
-    onStateChange: (from, to) => {
-      logger.warn({ from, to }, `${serviceName(factory.failures.service)} circuit breaker changed state`);
-    },
+    logger,
+    metrics,
+    breaker: tuning.breaker,
+    capacity: tuning.lanes?.capacity,
   });
   backend = factory.create(guard);
   return { guard, backend };

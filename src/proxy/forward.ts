@@ -1,17 +1,20 @@
 /**
  * Forwarding to the backend; upstream failures are translated here, once, into UpstreamError.
  *
- * Ordinary requests go through `node:http(s).request` on a keep-alive agent, doing only what a
- * forwarded exchange needs (http-proxy, the previous path, re-parsed the target and set up a
- * dozen listeners per request). WebSocket upgrades stay on http-proxy, the only importer of it
+ * Ordinary requests go through an undici Agent (keep-alive pool, `dispatch` with a handler that
+ * writes the answer straight to the ServerResponse), doing only what a forwarded exchange needs:
+ * http-proxy, the previous path, re-parsed the target and hung a dozen listeners on every
+ * request, and Node's http client costs more per request than undici's. Measured in BENCHMARKS.md.
+ * WebSocket upgrades stay on http-proxy, the only importer of it
  * (unmaintained since 2020: keeping it behind this file lets it be swapped for httpxy, whose API
  * matches). Every http-proxy call passes an error callback, because it emits 'error' on itself
  * otherwise and an unhandled 'error' kills the process.
  */
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions, type ServerResponse } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Duplex } from 'node:stream';
+import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { PassThrough, type Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
+import { Agent as UndiciAgent, type Dispatcher } from 'undici';
 import { errorCode } from '../errors.js';
 import { UpstreamError } from './errors.js';
 
@@ -56,27 +59,32 @@ const RESPONSE_DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection'
 /** RFC 9110 §9.2.2: methods whose request may be sent twice with the effect of once. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-/** How a pooled connection the backend had just closed fails the request written on it. */
-const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE']);
+/** How a connection the backend closed as the request went out fails it, before any answer. */
+const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+/** undici's names for the deadlines of forward(): connecting, the answer's head, a pause in its body. */
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
  * How long an idle pooled connection to the backend is kept: under the 5 s of Node's own server
- * keepAliveTimeout (and undici's 4 s default), so the proxy drops a connection before the backend
- * does. A backend announcing `Keep-Alive: timeout=N` has its connections dropped a second before
- * N (Node's agent reads the hint from the answer's headers, which is why they are never mutated).
+ * keepAliveTimeout (undici's default). A backend announcing `Keep-Alive: timeout=N` has its
+ * connections dropped 2 s before N, and not reused at all when N is 2 s or less (undici's
+ * keepAliveTimeoutThreshold), so the proxy lets a connection go before the backend does.
  */
 const UPSTREAM_IDLE_MS = 4000;
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
 
+/** Header fields as undici hands them over: lower-cased names, repeated fields as arrays. */
+type UndiciHeaders = Record<string, string | string[] | undefined>;
+
 /** Everything about the backend a request needs, computed once. */
 interface Upstream {
-  readonly request: (options: RequestOptions) => ClientRequest;
-  readonly agent: HttpAgent;
-  /** Never pools: for upgrade attempts, and for the one retry of a request a stale connection lost. */
-  readonly unpooled: HttpAgent;
-  readonly hostname: string;
-  readonly port: string;
+  readonly origin: string;
+  /** The keep-alive pool ordinary requests go through. */
+  readonly pool: UndiciAgent;
+  /** Closes every connection after one request: the one retry of a request a stale connection lost. */
+  readonly fresh: UndiciAgent;
   /** The upstream URL's path without its trailing slashes: the canonical target is appended as is. */
   readonly basePath: string;
   readonly timeoutMs: number;
@@ -85,20 +93,21 @@ interface Upstream {
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const https = options.upstream.protocol === 'https:';
-  const Agent = https ? HttpsAgent : HttpAgent;
+  // Every deadline of an exchange is the upstream timeout: connecting, the answer's head, and
+  // any pause in its body. TLS is verified against the system's CAs (and NODE_EXTRA_CA_CERTS).
+  const agentOptions = { connect: { timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connections: null } as const;
   const up: Upstream = {
-    request: https ? httpsRequest : httpRequest,
+    origin: options.upstream.origin,
     // Keep-alive to the backend dominates a Node proxy's throughput (node-http-proxy#1058).
-    agent: new Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_MS }),
-    // An upgrade attempt gets a connection of its own that is never pooled: whatever the backend
-    // answered, and whatever it still expects to read, no later request may be sent after it.
-    unpooled: new Agent({ keepAlive: false }),
-    hostname: options.upstream.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: options.upstream.port,
+    pool: new UndiciAgent({ ...agentOptions, keepAliveTimeout: UPSTREAM_IDLE_MS }),
+    fresh: new UndiciAgent({ ...agentOptions, pipelining: 0 }),
     basePath: options.upstream.pathname.replace(/\/+$/, ''),
     timeoutMs: options.timeoutMs,
     timeoutMessage: `the upstream did not answer within ${options.timeoutMs} ms`,
   };
+  // An upgrade attempt gets a connection of its own that is never pooled: whatever the backend
+  // answered, and whatever it still expects to read, no later request may be sent after it.
+  const upgradeAgent = https ? new HttpsAgent({ keepAlive: false }) : new HttpAgent({ keepAlive: false });
   const proxy = httpProxy.createProxyServer({
     target: options.upstream.href,
     xfwd: false, // request-headers.ts sets X-Forwarded-* itself, after dropping spoofed ones
@@ -134,126 +143,152 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   });
   return {
     web(req, res, headers, onError) {
-      forward(up, { req, res, headers, onError }, false);
+      new WebExchange(up, req, res, headers, onError).send(up.pool);
     },
     ws(req, socket, head, headers, callbacks) {
       planned.set(req, { headers, onAnswer: callbacks.onAnswer });
-      proxy.ws(req, socket, head, { agent: up.unpooled }, (err: Error) => {
+      proxy.ws(req, socket, head, { agent: upgradeAgent }, (err: Error) => {
         callbacks.onError(translate(err));
       });
     },
     close() {
       proxy.close();
-      up.agent.destroy();
-      up.unpooled.destroy();
+      upgradeAgent.destroy();
+      void up.pool.destroy();
+      void up.fresh.destroy();
     },
   };
 }
 
-interface Exchange {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly headers: OutgoingHttpHeaders;
-  readonly onError: UpstreamErrorHandler;
+/**
+ * One forwarded request: sends it (once more on a fresh connection if a stale pooled one lost it)
+ * and writes the answer to the client as it arrives, as undici's dispatch handler.
+ */
+class WebExchange implements Dispatcher.DispatchHandler {
+  readonly #up: Upstream;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #headers: OutgoingHttpHeaders;
+  readonly #report: UpstreamErrorHandler;
+  readonly #hasBody: boolean;
+  #controller: Dispatcher.DispatchController | null = null;
+  #retried = false;
+  /** An answer's head has been written to the client. */
+  #answered = false;
+  /** The outcome is decided: the answer relayed, an error reported, or the client gone. */
+  #settled = false;
+
+  constructor(up: Upstream, req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders, report: UpstreamErrorHandler) {
+    this.#up = up;
+    this.#req = req;
+    this.#res = res;
+    this.#report = report;
+    this.#hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
+    // undici frames a streamed body itself (chunked unless a Content-Length is given) and refuses
+    // a Transfer-Encoding header; the headers object was built for this request alone.
+    delete headers['transfer-encoding'];
+    this.#headers = headers;
+  }
+
+  send(dispatcher: UndiciAgent): void {
+    // The client left while its request was being judged: nothing of it goes upstream.
+    if (this.#res.destroyed) return;
+    if (dispatcher === this.#up.pool) this.#res.once('close', this.#onClientClose);
+    dispatcher.dispatch(
+      {
+        origin: this.#up.origin,
+        path: this.#up.basePath + (this.#req.url ?? '/'),
+        method: (this.#req.method ?? 'GET'),
+        headers: this.#headers as Record<string, string | string[]>,
+        body: this.#hasBody ? bodyOf(this.#req) : null,
+        reset: dispatcher === this.#up.fresh,
+      },
+      this,
+    );
+  }
+
+  readonly #onClientClose = (): void => {
+    if (this.#settled) return;
+    this.#settled = true;
+    // The client went away before its answer was complete (possibly before its own body was):
+    // the backend must see the exchange cut, never a complete request or an unread answer.
+    this.#controller?.abort(new Error('the client closed its connection'));
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#settled) controller.abort(new Error('the client closed its connection'));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: UndiciHeaders, statusMessage?: string): void {
+    this.#answered = true;
+    const res = this.#res;
+    try {
+      res.writeHead(statusCode, statusMessage ?? '', responseHeaders(headers, clientKeepsAlive(this.#req, res)));
+    } catch (err) {
+      // A status line or header Node refuses to write (invalid characters): nothing was sent yet,
+      // but the headers set so far cannot be taken back, so the connection is cut.
+      this.#settled = true;
+      controller.abort(err as Error);
+      res.destroy();
+      this.#report(translate(err as Error, this.#up));
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#res.write(chunk)) return;
+    controller.pause();
+    this.#res.once('drain', () => {
+      controller.resume();
+    });
+  }
+
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: UndiciHeaders): void {
+    this.#settled = true;
+    const res = this.#res;
+    // Node sends trailers only where the client's framing can carry them (chunked).
+    if (Object.keys(trailers).length > 0) res.addTrailers(trailers);
+    res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.#settled) return;
+    if (this.#answered) {
+      // A backend that died (or stalled past the deadline) half-way through a body would leave
+      // the client waiting for the rest forever: a cut connection is the only honest signal left.
+      this.#settled = true;
+      this.#res.destroy();
+      return;
+    }
+    if (!this.#retried && !this.#hasBody && IDEMPOTENT.has(this.#req.method ?? 'GET') && STALE_CONNECTION_CODES.has(errorCode(err) ?? '')) {
+      // The backend closed the connection as the request went out, before a byte of an answer
+      // (typically a pooled connection it had just timed out): an idempotent request without a
+      // body goes once more, on a fresh connection (what nginx's proxy_next_upstream and undici's
+      // retry handler do). Anything else could have been acted on and is reported instead.
+      this.#retried = true;
+      this.#controller = null;
+      this.send(this.#up.fresh);
+      return;
+    }
+    this.#settled = true;
+    this.#report(translate(err, this.#up));
+  }
 }
 
 /**
- * One attempt at sending the request upstream and relaying the answer. `retried`: this is the
- * second attempt, on a fresh connection, after a pooled one turned out closed by the backend.
+ * The request body as undici reads it: a stream of its own, because undici destroys the body it
+ * was given when the exchange fails, and the client's request must outlive a failed exchange
+ * (its 502 is written on the same connection). A body cut short (the client closed or reset
+ * mid-body) errors this stream, and undici then destroys the upstream connection: the backend
+ * never reads a complete request.
  */
-function forward(up: Upstream, x: Exchange, retried: boolean): void {
-  const { req, res } = x;
-  // The client left while its request was being judged: nothing of it goes upstream.
-  if (res.destroyed) return;
-  const method = req.method ?? 'GET';
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-  const upstream = up.request({
-    agent: retried ? up.unpooled : up.agent,
-    hostname: up.hostname,
-    port: up.port,
-    method,
-    path: up.basePath + (req.url ?? '/'),
-    headers: x.headers,
-  });
-  // The deadline counts socket inactivity: connecting, waiting for the answer, and any pause in it.
-  upstream.setTimeout(up.timeoutMs, () => {
-    upstream.destroy(new UpstreamError('upstream_timeout', up.timeoutMessage));
-  });
-  /** Set once the outcome is decided: the answer relayed, an error reported, or the client gone. */
-  let settled = false;
-  let answered = false;
-  const onClientClose = (): void => {
-    if (settled) return;
-    settled = true;
-    // The client went away before its answer was complete (possibly before its own body was):
-    // the backend must see the exchange cut, never a complete request or an unread answer.
-    upstream.destroy();
-  };
-  res.once('close', onClientClose);
-  upstream.on('error', (err: Error) => {
-    if (settled || answered) return; // once an answer started, its 'close' handles a cut
-    settled = true;
-    res.removeListener('close', onClientClose);
-    if (!retried && !hasBody && upstream.reusedSocket && IDEMPOTENT.has(method) && STALE_CONNECTION_CODES.has(errorCode(err) ?? '')) {
-      // The backend closed this pooled connection as the request went out, before a byte of an
-      // answer: nothing was done, so an idempotent request without a body goes once more on a
-      // fresh connection (what nginx's proxy_next_upstream and undici's retry do). Anything else
-      // could have been acted on and is reported.
-      forward(up, x, true);
-      return;
-    }
-    x.onError(translate(err));
-  });
-  upstream.once('response', (answer: IncomingMessage) => {
-    answered = true;
-    relay(answer, x, () => {
-      settled = true;
-    });
-  });
-  if (!hasBody) {
-    upstream.end();
-    return;
-  }
-  req.pipe(upstream);
+function bodyOf(req: IncomingMessage): PassThrough {
+  const body = new PassThrough();
+  req.pipe(body);
   req.once('close', () => {
-    // A body cut short (the client closed or reset mid-body) must not reach the backend as a
-    // complete request, even if the answer was already relayed.
-    if (!req.complete) upstream.destroy();
+    if (!req.complete) body.destroy(new Error('the client closed its connection before the end of its request body'));
   });
-}
-
-/** Writes the backend's answer to the client, watching it to the end. */
-function relay(answer: IncomingMessage, x: Exchange, onComplete: () => void): void {
-  const { res } = x;
-  try {
-    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer, clientKeepsAlive(x.req, res)));
-  } catch (err) {
-    // A status line or header Node refuses to write (invalid characters): nothing was sent yet,
-    // but the headers set so far cannot be taken back, so the connection is cut.
-    onComplete();
-    answer.destroy();
-    res.destroy();
-    x.onError(translate(err as Error));
-    return;
-  }
-  answer.on('data', (chunk: Buffer) => {
-    if (!res.write(chunk)) {
-      answer.pause();
-      res.once('drain', () => answer.resume());
-    }
-  });
-  answer.once('end', () => {
-    onComplete();
-    const trailers = answer.rawTrailers;
-    if (trailers.length > 0) res.addTrailers(pairs(trailers));
-    res.end();
-  });
-  // A backend that dies half-way through a body would otherwise leave the client waiting for the
-  // rest forever (no server timeout covers a response in progress): a cut connection is the only
-  // honest signal left.
-  answer.once('close', () => {
-    if (!answer.complete) res.destroy();
-  });
+  return body;
 }
 
 /**
@@ -262,25 +297,14 @@ function relay(answer: IncomingMessage, x: Exchange, onComplete: () => void): vo
  * connection stays open. The backend's `Connection: keep-alive` concerns our connection to it:
  * left in place, it would keep open a client connection the client asked to close.
  */
-function responseHeaders(answer: IncomingMessage, keepAlive: boolean): OutgoingHttpHeaders {
-  const raw = answer.rawHeaders;
-  const named = answer.headers.connection === undefined ? [] : listed(answer.headers.connection);
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] ?? '').toLowerCase();
+function responseHeaders(headers: UndiciHeaders, keepAlive: boolean): OutgoingHttpHeaders {
+  const named = headers.connection === undefined ? [] : listed(headers.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
     if (RESPONSE_DROPPED.has(name) || named.includes(name)) continue;
-    const value = raw[i + 1] ?? '';
-    const prior = out[name];
-    out[name] = prior === undefined ? value : typeof prior === 'string' ? [prior, value] : [...prior, value];
+    out[name] = headers[name];
   }
   out.connection = keepAlive ? 'keep-alive' : 'close';
-  return out;
-}
-
-/** A flat [name, value, name, value…] list as pairs. */
-function pairs(flat: readonly string[]): [string, string][] {
-  const out: [string, string][] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] ?? '', flat[i + 1] ?? '']);
   return out;
 }
 
@@ -301,10 +325,10 @@ function clientKeepsAlive(req: IncomingMessage, res: ServerResponse): boolean {
   return req.httpVersion !== '1.0' || tokens.includes('keep-alive');
 }
 
-function translate(err: Error): UpstreamError {
+function translate(err: Error, up?: Upstream): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const code = errorCode(err) ?? '';
-  if (code === 'ETIMEDOUT') return new UpstreamError('upstream_timeout', 'the upstream connection timed out', { cause: err });
+  if (TIMEOUT_CODES.has(code)) return new UpstreamError('upstream_timeout', up?.timeoutMessage ?? 'the upstream connection timed out', { cause: err });
   const what = UNREACHABLE_CODES.has(code) ? code : err.message;
   return new UpstreamError('upstream_unreachable', `the upstream failed: ${what}`, { cause: err });
 }

@@ -13,8 +13,8 @@ export function handleRevocation(ctx: DevAsContext, request: AsRequest): Reply {
   const token = request.form.get('token');
   if (token === null || token === '') return oauthError(400, 'invalid_request', 'token is required.', NO_STORE);
   const owner = ctx.as.issuedTo(token);
-  // §2.1: a token issued to another client is refused; §2.2: an unknown one is answered 200, so
-  // that a caller learns nothing of tokens it does not hold.
+  // §2.1: a token issued to another client is refused; §2.2: an unknown, expired or already
+  // revoked one is answered 200, since the client's purpose (the token is unusable) is met.
   if (owner !== undefined && owner !== client.clientId) return oauthError(400, 'unauthorized_client', 'The token was issued to another client.', NO_STORE);
   ctx.as.revoke(token);
   return { status: 200, headers: NO_STORE };

@@ -4,11 +4,12 @@
  * Ordinary requests go through an undici Agent (keep-alive pool, `dispatch` with a handler that
  * writes the answer straight to the ServerResponse), doing only what a forwarded exchange needs:
  * http-proxy, the previous path, re-parsed the target and hung a dozen listeners on every
- * request, and Node's http client costs more per request than undici's. Measured in BENCHMARKS.md.
- * WebSocket upgrades stay on http-proxy, the only importer of it
- * (unmaintained since 2020: keeping it behind this file lets it be swapped for httpxy, whose API
- * matches). Every http-proxy call passes an error callback, because it emits 'error' on itself
- * otherwise and an unhandled 'error' kills the process.
+ * request, and Node's http client costs more per request than undici's (BENCHMARKS.md).
+ *
+ * WebSocket upgrades stay on http-proxy, imported nowhere else (unmaintained since 2020: keeping
+ * it behind this file lets it be swapped for httpxy, whose API matches). Every http-proxy call
+ * passes an error callback, because it emits 'error' on itself otherwise and an unhandled
+ * 'error' kills the process.
  */
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -20,7 +21,7 @@ import { UpstreamError } from './errors.js';
 
 export interface ForwarderOptions {
   readonly upstream: URL;
-  /** Deadline for the backend to start answering (and for an idle response), in ms. */
+  /** Deadline for connecting, for the backend to start answering, and for a pause in its answer, in ms. */
   readonly timeoutMs: number;
 }
 
@@ -198,7 +199,7 @@ class WebExchange implements Dispatcher.DispatchHandler {
       {
         origin: this.#up.origin,
         path: this.#up.basePath + (this.#req.url ?? '/'),
-        method: (this.#req.method ?? 'GET'),
+        method: this.#req.method ?? 'GET',
         headers: this.#headers as Record<string, string | string[]>,
         body: this.#hasBody ? bodyOf(this.#req) : null,
         reset: dispatcher === this.#up.fresh,
@@ -224,7 +225,10 @@ class WebExchange implements Dispatcher.DispatchHandler {
     this.#answered = true;
     const res = this.#res;
     try {
-      res.writeHead(statusCode, statusMessage ?? '', responseHeaders(headers, clientKeepsAlive(this.#req, res)));
+      const out = responseHeaders(headers, clientKeepsAlive(this.#req, res));
+      // A backend that sent no reason phrase gets Node's standard one, as with http-proxy.
+      if (statusMessage === undefined || statusMessage === '') res.writeHead(statusCode, out);
+      else res.writeHead(statusCode, statusMessage, out);
     } catch (err) {
       // A status line or header Node refuses to write (invalid characters): nothing was sent yet,
       // but the headers set so far cannot be taken back, so the connection is cut.

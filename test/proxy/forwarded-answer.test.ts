@@ -14,6 +14,7 @@ const ANSWERS: Record<string, string> = {
   '/public/cookies':
     'HTTP/1.1 201 Made Here\r\nSet-Cookie: a=1; Path=/\r\nSet-Cookie: b=2; HttpOnly\r\nX-Twice: one\r\nX-Twice: two\r\n' +
     'Connection: keep-alive, X-Backend-Hop\r\nKeep-Alive: timeout=30\r\nX-Backend-Hop: 1\r\nContent-Length: 2\r\n\r\nok',
+  '/public/no-reason': 'HTTP/1.1 404 \r\nContent-Length: 0\r\n\r\n',
   '/public/trailers': 'HTTP/1.1 200 OK\r\nTrailer: X-Checksum\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nbody\r\n0\r\nX-Checksum: abc\r\n\r\n',
 };
 
@@ -68,6 +69,11 @@ describe('the answer relayed to the client', () => {
     expect(names).not.toContain('x-backend-hop');
     expect(names.filter((n) => n === 'connection')).toHaveLength(1);
     expect(raw.endsWith('\r\n\r\nok')).toBe(true);
+  });
+
+  it('an answer without a reason phrase gets the standard one', async () => {
+    const raw = await rawExchange(proxyUrl(), 'GET /public/no-reason HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n');
+    expect(headOf(raw)[0]).toBe('HTTP/1.1 404 Not Found');
   });
 
   it('relays trailers to an HTTP/1.1 client, in the last chunk', async () => {

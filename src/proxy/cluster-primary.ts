@@ -18,7 +18,7 @@ import type { Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import type { ServeOptions } from './options.js';
 import { createOxdControl, type OxdControl } from './oxd-control.js';
-import { startRunning, type RunningProxy, type StartProxyOptions } from './running.js';
+import { readinessOf, startRunning, type RunningProxy, type StartProxyOptions } from './running.js';
 import { listen } from './traffic.js';
 
 /** First replacement delay of a worker that died; doubles per quick death up to RESTART_MAX_MS. */
@@ -95,7 +95,8 @@ function closeAdmin(admin: Server): void {
 }
 
 function policyMessage(snapshot: ControlSnapshot): PolicyMessage {
-  return { type: 'umagate:policy', generation: snapshot.state.generation, text: snapshot.text, registered: snapshot.registered, registrationEpoch: snapshot.registrationEpoch };
+  const { state, text, registered, registrationEpoch, registeredIds } = snapshot;
+  return { type: 'umagate:policy', generation: state.generation, text, registered, registrationEpoch, registeredIds };
 }
 
 class Supervisor {
@@ -188,7 +189,7 @@ class Supervisor {
         const control = this.#control;
         if (control === null) return;
         const worker = slot.worker;
-        control.repair(message.generation).then(
+        control.repair(message.generation, message.epoch).then(
           () => {
             this.#send(worker, { type: 'umagate:repaired', id: message.id, error: null });
           },
@@ -230,14 +231,11 @@ class Supervisor {
   }
 
   readiness(oxd: OxdControl): ReadinessReport {
-    const { state, registered } = this.#snapshot();
-    const ready = this.#slots.filter((slot) => slot.generation === state.generation).length;
-    return {
-      ready: registered && ready === this.#options.workers,
-      oxd: { reachable: oxd.guard.reachable, breaker: oxd.guard.state },
-      policy: { generation: state.generation, source: state.policy.source, registered },
-      workers: { expected: this.#options.workers, ready },
-    };
+    const control = this.#control;
+    if (control === null) throw new Error('supervisor used before bind');
+    const own = readinessOf(control, oxd);
+    const ready = this.#slots.filter((slot) => slot.generation === control.snapshot.state.generation).length;
+    return { ...own, ready: own.ready && ready === this.#options.workers, workers: { expected: this.#options.workers, ready } };
   }
 
   /** The primary's own metrics plus every live worker's, summed (gauges by their aggregator). */

@@ -1,5 +1,6 @@
 /** What startProxy takes beyond the serve options, and what it hands back, in either process model. */
 import type { Server } from 'node:http';
+import type { ReadinessReport } from './admin.js';
 import type { DestinationStream } from 'pino';
 import type { ControlPlane } from './control-plane.js';
 import type { Logger } from './logger.js';
@@ -77,5 +78,17 @@ export function startRunning(parts: {
       await oxd.backend.close();
       logger.info(fields, 'stopped');
     },
+  };
+}
+
+/** /readyz of the registering process: the policy in force, the service behind the guard, why not ready yet. */
+export function readinessOf(control: ControlPlane, oxd: OxdControl): ReadinessReport {
+  const { state, registered } = control.snapshot;
+  const problem = control.bootProblem;
+  return {
+    ready: registered,
+    [oxd.backend.service]: { reachable: oxd.guard.reachable, breaker: oxd.guard.state },
+    policy: { generation: state.generation, source: state.policy.source, registered },
+    ...(registered || problem === null ? {} : { problem }),
   };
 }

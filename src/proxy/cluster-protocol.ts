@@ -37,10 +37,10 @@ export type WorkerMessage =
    * worker has attached its listener, and a message sent then would be lost.
    */
   | { readonly type: 'umagate:started' }
-  /** Listening, and serving under `generation`. */
-  | { readonly type: 'umagate:ready'; readonly url: string; readonly generation: number }
-  /** Now serving under `generation` (after a policy message). */
-  | { readonly type: 'umagate:applied'; readonly generation: number }
+  /** Listening, and serving `generation`, registered or not yet. */
+  | { readonly type: 'umagate:ready'; readonly url: string; readonly generation: number; readonly registered: boolean }
+  /** Now serving `generation`, registered or not yet (after a policy message). */
+  | { readonly type: 'umagate:applied'; readonly generation: number; readonly registered: boolean }
   /**
    * The authorization side no longer knows what was registered under `generation`; `epoch`: the
    * registration the worker decided under (a report about one already repaired needs no repair).
@@ -104,9 +104,11 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | null {
     case 'umagate:started':
       return { type: 'umagate:started' };
     case 'umagate:ready':
-      return typeof value.url === 'string' && isInt(value.generation) ? { type: 'umagate:ready', url: value.url, generation: value.generation } : null;
+      return typeof value.url === 'string' && isInt(value.generation) && typeof value.registered === 'boolean'
+        ? { type: 'umagate:ready', url: value.url, generation: value.generation, registered: value.registered }
+        : null;
     case 'umagate:applied':
-      return isInt(value.generation) ? { type: 'umagate:applied', generation: value.generation } : null;
+      return isInt(value.generation) && typeof value.registered === 'boolean' ? { type: 'umagate:applied', generation: value.generation, registered: value.registered } : null;
     case 'umagate:drift':
       return isInt(value.id) && isInt(value.generation) && isInt(value.epoch) ? { type: 'umagate:drift', id: value.id, generation: value.generation, epoch: value.epoch } : null;
     case 'umagate:metrics':

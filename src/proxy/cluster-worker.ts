@@ -97,7 +97,7 @@ class Worker {
     worker.#listenToPrimary();
     await worker.#applying;
     const url = await worker.#traffic.listen(worker.#options.listen);
-    send({ type: 'umagate:ready', url, generation: worker.#traffic.state.generation });
+    send({ type: 'umagate:ready', url, generation: worker.#traffic.state.generation, registered: worker.#traffic.registered });
     return worker;
   }
 
@@ -109,7 +109,7 @@ class Worker {
         case 'umagate:policy':
           this.#applying = this.#applying.then(() => this.#apply(message)).then(
             () => {
-              send({ type: 'umagate:applied', generation: this.#traffic.state.generation });
+              send({ type: 'umagate:applied', generation: this.#traffic.state.generation, registered: this.#traffic.registered });
             },
             (err: unknown) => {
               this.#logger.error({ err }, 'could not apply the policy the primary sent; the previous one stays in force');

@@ -10,7 +10,7 @@ import type { OxdCapacityOptions } from './oxd-capacity.js';
 import type { ReloadResult } from './reload.js';
 
 export interface StartProxyOptions extends ServeOptionsInput {
-  /** Where JSON log lines go (default stdout; cluster workers always write to stdout). */
+  /** Where JSON log lines go (default stdout); with --workers above 1, the workers' lines too. */
   readonly logDestination?: DestinationStream;
   /** Wall clock in ms since the epoch, for cache TTLs and RPT expiry (tests inject fake time). */
   readonly now?: () => number;

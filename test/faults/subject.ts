@@ -31,6 +31,8 @@ export interface FaultSubject {
 export interface SubjectOptions {
   readonly proxy?: HarnessOptions['proxy'];
   readonly authzDown?: boolean;
+  /** How the proxy is started (cluster.ts: the built package's, for `--workers`). */
+  readonly startProxy?: HarnessOptions['startProxy'];
 }
 
 /**
@@ -46,6 +48,7 @@ async function oxdSubject(options: SubjectOptions): Promise<FaultSubject> {
     proxy: { ...FAST, ...options.proxy },
     oxdDown: options.authzDown === true,
     waitRegistered: options.authzDown !== true,
+    ...(options.startProxy === undefined ? {} : { startProxy: options.startProxy }),
   });
   const { oxd } = harness;
   const asOxdFault = (fault: DecisionFault) => {
@@ -105,6 +108,7 @@ async function uma2Subject(options: SubjectOptions): Promise<FaultSubject> {
     proxy: { ...fast, asTimeout: oxdTimeout, ...options.proxy },
     oxdDown: options.authzDown === true,
     waitRegistered: options.authzDown !== true,
+    ...(options.startProxy === undefined ? {} : { startProxy: options.startProxy }),
   });
   const { as } = harness;
   const asFault = (fault: DecisionFault): DevAsFault => {

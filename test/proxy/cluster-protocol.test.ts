@@ -33,7 +33,13 @@ describe('parseWorkerMessage', () => {
     expect(parseWorkerMessage({ type: 'umagate:drift', id: 3, generation: 2, epoch: 1 })).toEqual({ type: 'umagate:drift', id: 3, generation: 2, epoch: 1 });
   });
 
+  it('reads ready and applied with the generation served, and whether it is registered', () => {
+    expect(parseWorkerMessage({ type: 'umagate:applied', generation: 2, registered: true })).toEqual({ type: 'umagate:applied', generation: 2, registered: true });
+    expect(parseWorkerMessage({ type: 'umagate:ready', url: 'http://127.0.0.1:1', generation: 2, registered: false })).toEqual({ type: 'umagate:ready', url: 'http://127.0.0.1:1', generation: 2, registered: false });
+  });
+
   it.each([
+    { name: 'applied without saying whether it is registered', value: { type: 'umagate:applied', generation: 2 } },
     { name: 'no epoch', value: { type: 'umagate:drift', id: 3, generation: 2 } },
     { name: 'a text epoch', value: { type: 'umagate:drift', id: 3, generation: 2, epoch: '1' } },
     { name: 'an unknown type', value: { type: 'umagate:reboot' } },

@@ -167,6 +167,8 @@ export interface HarnessOptions {
   readonly waitRegistered?: boolean;
   /** Start with oxd (or the AS) stopped (boot-outage tests). */
   readonly oxdDown?: boolean;
+  /** Starts the proxy (default: src's startProxy; `--workers` above 1 needs the built package's). */
+  readonly startProxy?: typeof startProxy;
 }
 
 export function iniFor(oxd: DevOxd, protocol: Protocol): string {
@@ -192,7 +194,7 @@ async function startOxdHarness(options: HarnessOptions): Promise<Harness> {
   await writeFile(iniFile, iniFor(oxd, protocol));
   if (options.oxdDown === true) await oxd.stop();
   const logs = new LogCapture();
-  const proxy = await startProxy({ ...proxyDefaults(policyFile, backend, logs), oxdConfig: iniFile, ...options.proxy });
+  const proxy = await (options.startProxy ?? startProxy)({ ...proxyDefaults(policyFile, backend, logs), oxdConfig: iniFile, ...options.proxy });
   if (options.waitRegistered ?? true) await proxy.registered;
   let rpClient: OxdClient | null = null;
   const authz: AuthzControl = {
@@ -251,7 +253,7 @@ async function startUma2Harness(options: HarnessOptions): Promise<Harness> {
   await writeFile(policyFile, options.policy ?? POLICY);
   if (options.oxdDown === true) await as.stop();
   const logs = new LogCapture();
-  const proxy = await startProxy({
+  const proxy = await (options.startProxy ?? startProxy)({
     ...proxyDefaults(policyFile, backend, logs),
     authz: 'uma2',
     issuer: as.issuer,

@@ -21,6 +21,13 @@ async function builtStartProxy(): Promise<typeof StartProxy> {
   return built.startProxy;
 }
 
+/**
+ * The deadline of one call to the authorization service in a cluster, in seconds. A worker is a
+ * fresh process whose first decisions run cold (on a loaded two-core machine one took 636 ms),
+ * so the single process's 250 ms would turn cold starts, not faults, into 503s.
+ */
+export const CLUSTER_DEADLINE_SECONDS = 1;
+
 /** Like useSubject, with `--workers 2`; after each test, checks that no worker ended. */
 export function useClusterSubject(mode: Mode): (options?: SubjectOptions) => Promise<FaultSubject> {
   const subjectFor = useSubject(mode);
@@ -32,7 +39,8 @@ export function useClusterSubject(mode: Mode): (options?: SubjectOptions) => Pro
   });
   return async (options = {}) => {
     const startProxy = await builtStartProxy();
-    current = await subjectFor({ ...options, startProxy, proxy: { ...options.proxy, workers: WORKERS } });
+    const deadline = mode === 'oxd' ? { oxdTimeout: CLUSTER_DEADLINE_SECONDS } : { asTimeout: CLUSTER_DEADLINE_SECONDS };
+    current = await subjectFor({ ...options, startProxy, proxy: { ...deadline, ...options.proxy, workers: WORKERS } });
     // The primary registered; the workers serve protected paths once they have applied that.
     if (options.authzDown !== true) await clusterReady(current);
     return current;

@@ -16,6 +16,7 @@
 import { OxdClient, OxdConfigFile } from '../oxd/index.js';
 import type { Policy } from '../policy/index.js';
 import type { AuthzBackend, RegisteredId } from './authz-backend.js';
+import { asSessionOptions } from './backends.js';
 import type { PolicyMessage } from './cluster-protocol.js';
 import type { Logger } from './logger.js';
 import { guardedOxdCheck } from './oxd-backend.js';
@@ -53,17 +54,12 @@ export function workerAuthzFor(options: ServeOptions, logger: Logger, poolSize: 
     timeoutMs: settings.timeoutMs,
     create: (guard) =>
       new AsWorkerAuthz(
-        new AsSession({
-          settings,
-          guard,
-          cacheTtlMs: options.cacheTtlSeconds * 1000,
-          cacheMax: options.cacheMax,
-          now,
-          // The primary logged the insecure switches at boot; once per process is enough here.
-          onWarning: (message) => {
+        new AsSession(
+          // The primary logged the insecure switches at boot; once per process is enough there.
+          asSessionOptions(options, settings, guard, now, (message) => {
             logger.debug({ insecure: true }, message);
-          },
-        }),
+          }),
+        ),
         logger,
       ),
   };

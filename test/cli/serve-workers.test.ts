@@ -13,11 +13,10 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startDevAs } from '../../src/devas/index.js';
 import { startDevOxd } from '../../src/devoxd/index.js';
-import { OxdClient } from '../../src/oxd/index.js';
 import { UmaClient } from '../../src/uma/index.js';
 import { spawnServe } from '../helpers/serve-process.js';
 import { startGatedBackend } from '../proxy/gated-backend.js';
-import { bearer, iniFor, MODES, POLICY, REQUESTING_PARTY, RS_CLIENT, type LogCapture, type LogLine, type Mode } from '../proxy/harness.js';
+import { bearer, iniFor, MODES, oxdRpt, POLICY, REQUESTING_PARTY, RS_CLIENT, type LogCapture, type LogLine, type Mode } from '../proxy/harness.js';
 
 const WORKERS = 2;
 /** The (pattern, condition) pairs of POLICY: one AS resource each in direct mode. */
@@ -67,17 +66,8 @@ async function startAuthz(mode: Mode, dir: string): Promise<{ args: string[]; au
         oxd.wipe();
       },
       registrations: () => oxd.count('register_site'),
-      rptFor: async (ticket) => {
-        // The ini as the primary wrote it back: the site's id and credentials.
-        const rp = await OxdClient.fromConfigFile(ini);
-        try {
-          const result = await rp.umaRpGetRpt(ticket);
-          if (!('access_token' in result)) throw new Error('need_info where an RPT was expected');
-          return result.access_token;
-        } finally {
-          await rp.close();
-        }
-      },
+      // The ini as the primary wrote it back: the site's id and credentials.
+      rptFor: (ticket) => oxdRpt(ini, ticket),
     };
     return { args: [], authz };
   }

@@ -10,7 +10,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { bearer, type RawResponse } from '../proxy/harness.js';
 import { CLUSTER_DEADLINE_SECONDS, clusterReady, everyBreakerClosed, useClusterSubject } from './cluster.js';
-import { MODES, report, traffic, type DecisionFault, type FaultSubject, type Mode } from './subject.js';
+import { MODES, expectServing, report, traffic, type DecisionFault, type Mode, type Tally } from './subject.js';
 import { startUnrulyBackend } from './unruly-backend.js';
 
 /** Rounds of traffic per phase: 3 requests each (granted, forged, anonymous), spread over both workers. */
@@ -23,16 +23,7 @@ const DECISION_FAULTS: readonly (readonly [string, DecisionFault])[] = [
   ['answers-http-500', 'http_500'],
 ];
 
-/** A granted caller gets 200 again and the others their tickets, from whichever worker answers. */
-async function expectServing(subject: FaultSubject, rpt: string): Promise<ReturnType<typeof traffic>> {
-  const tally = await traffic(subject, rpt, 2);
-  expect(tally.byCaller.get('granted')).toEqual([200, 200]);
-  expect(tally.byCaller.get('forged')).toEqual([401, 401]);
-  expect(tally.byCaller.get('anonymous')).toEqual([401, 401]);
-  return tally;
-}
-
-function figure(mode: Mode, scenario: string, ...tallies: Awaited<ReturnType<typeof traffic>>[]): void {
+function figure(mode: Mode, scenario: string, ...tallies: Tally[]): void {
   report(mode, `--workers 2 ${scenario}`, ...tallies);
 }
 

@@ -179,6 +179,18 @@ export function iniFor(oxd: DevOxd, protocol: Protocol): string {
   return `[oxd]\n${oxdSection}\nid =\ntimeout_ms = 2000\n\n[client]\nop_host = ${oxd.opHost}\nauthorization_redirect_uri = https://rp.example.org/callback\nscope = openid,uma_protection\n`;
 }
 
+/** Trades a ticket for an RPT as an RP of the site in `iniFile` (uma_rp_get_rpt), on a client of its own. */
+export async function oxdRpt(iniFile: string, ticket: string): Promise<string> {
+  const rp = await OxdClient.fromConfigFile(iniFile);
+  try {
+    const result = await rp.umaRpGetRpt(ticket);
+    if (!('access_token' in result)) throw new Error('need_info where an RPT was expected');
+    return result.access_token;
+  } finally {
+    await rp.close();
+  }
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   return (options.mode ?? 'oxd') === 'uma2' ? startUma2Harness(options) : startOxdHarness(options);
 }

@@ -58,7 +58,7 @@ interface Scenario {
 
 interface Sample extends LoadFigures {
   readonly rssMiB: number;
-  /** CPU time of the row's process tree (the proxy, or the backend for the direct row) per request. */
+  /** CPU time of the row's process tree (the proxy; the backend for "backend direct") per request. */
   readonly cpuMicrosPerRequest: number;
   readonly calls: AuthzCalls | null;
 }

@@ -96,7 +96,8 @@ async function measure(load: LoadGenerator, scenario: Scenario, seconds: number)
   const before = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
   const cpuBefore = treeCpuMicros(scenario.pid);
   const figures = await load.run({ url: scenario.url, connections: CONNECTIONS, seconds, tokens: scenario.tokens });
-  const cpuMicrosPerRequest = (treeCpuMicros(scenario.pid) - cpuBefore) / Math.max(1, figures.requests);
+  // No request completed (the row's server stalled): no per-request figure rather than a huge one.
+  const cpuMicrosPerRequest = figures.requests === 0 ? Number.NaN : (treeCpuMicros(scenario.pid) - cpuBefore) / figures.requests;
   const rssMiB = treeRssMiB(scenario.pid);
   const after = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
   const calls = scenario.proxy === null || before === null || after === null ? null : callsBetween(scenario.proxy, before, after);
@@ -161,8 +162,13 @@ async function startAnchors(rig: ProxyRig, onStarted: (stop: () => Promise<void>
   return settleAll([bare, ...nginx]);
 }
 
+/**
+ * `together` shares the CONNECTIONS among the rows: the backend behind every row sees one row's
+ * concurrency, not a backlog that would still be draining when the first round starts.
+ */
 async function warmUp(load: LoadGenerator, scenarios: readonly Scenario[], how: ProxyBenchSettings['warmUp']): Promise<void> {
-  const run = (s: Scenario): Promise<LoadFigures> => load.run({ url: s.url, connections: CONNECTIONS, seconds: WARM_UP_SECONDS, tokens: s.tokens });
+  const connections = how === 'each' ? CONNECTIONS : Math.ceil(CONNECTIONS / scenarios.length);
+  const run = (s: Scenario): Promise<LoadFigures> => load.run({ url: s.url, connections, seconds: WARM_UP_SECONDS, tokens: s.tokens });
   if (how === 'together') await settleAll(scenarios.map(run));
   else for (const scenario of scenarios) await run(scenario);
 }

@@ -52,7 +52,8 @@ export function proxyTable(result: ProxyBenchResult): string {
       lines.push(`| ${row.name} | – | – | – | – | – | – | – | – | skipped: ${row.skipped ?? 'no figures'} |`);
       continue;
     }
-    const notes = [`runs ${f.runs.map(thousands).join(' / ')} req/s`, ...(f.calls === null ? [] : [callsNote(f.calls)]), ...comparisons(result, row, f)];
+    const stalled = f.runs.some((r) => r === 0) ? ['a round completed no request (its server stalled): rerun'] : [];
+    const notes = [`runs ${f.runs.map(thousands).join(' / ')} req/s`, ...stalled, ...(f.calls === null ? [] : [callsNote(f.calls)]), ...comparisons(result, row, f)];
     const ratio = bare === null ? '–' : `${fixed(f.requestsPerSecond / bare.requestsPerSecond, 2)}×`;
     lines.push(`| ${row.name} | ${thousands(f.requestsPerSecond)} | ${ratio} | ${fixed(f.cpuMicrosPerRequest, 0)} | ${fixed(f.p50Ms, 2)} | ${fixed(f.p99Ms, 2)} | ${fixed(f.p999Ms, 2)} | ${f.errors} | ${fixed(f.rssMiB, 0)} | ${notes.join('; ')} |`);
   }

@@ -29,7 +29,7 @@ const FULL: RunSettings = {
 const QUICK: RunSettings = {
   proxy: { seconds: 1, rounds: 1, missTokens: 4, warmUp: 'together' },
   grants: 20_000,
-  match: { resources: 2_000, rounds: 3, iterations: 1_000 },
+  match: { resources: 2_000, rounds: 5, iterations: 2_000 },
 };
 
 async function main(): Promise<void> {
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const { seconds, rounds, warmUp } = settings.proxy;
   const warmUpText = warmUp === 'each' ? 'each row warmed up alone' : 'all rows warmed up at once';
   const n = (value: number): string => value.toLocaleString('en-US');
-  if (quick) console.log(`Quick run: checks the rig, not for quoting (one ${seconds} s round per row, ${n(settings.grants)} cached grants, a ${n(settings.match.resources)}-resource policy).\n`);
+  if (quick) console.log(`Quick run: checks the rig, not for quoting (one ${seconds} s round per row after a shared warm-up, ${n(settings.grants)} cached grants, a ${n(settings.match.resources)}-resource policy).\n`);
   console.log(`Machine: ${machine}. Load: ${proxy.load}, ${CONNECTIONS} connections, ${warmUpText}, then ${rounds} round(s) of ${seconds} s per row, alternating order; medians.\n`);
   console.log(proxyTable(proxy));
   console.log(`\nTargets:\n${targetLines(proxy)}\n`);

@@ -2,8 +2,8 @@
  * umagate against its anchors, in one run: the backend alone, a bare http-proxy pass-through
  * (same Node, keep-alive agent), nginx proxy_pass with one worker and one per core, then umagate
  * on a public path, a cache hit (--workers 1, then --workers auto), a cache miss against the dev
- * oxd, and direct mode (--authz uma2) against the dev AS: a cache hit, and a cache miss with
- * introspection and with --rpt-verify jwt. Load: wrk (else autocannon), 50 connections, rounds
+ * oxd, and direct mode (--authz uma2) against the dev AS: a cache hit (--workers 1 and auto), and
+ * a cache miss with introspection and with --rpt-verify jwt. Load: wrk (else autocannon), 50 connections, rounds
  * alternating in order (A B C …, then … C B A) so the machine's drift hits every row alike; each
  * figure is the median of its rounds. Nothing is pinned: every process shares the machine's
  * cores, as a user's would. Absolute figures depend on the machine and the moment; the ratios
@@ -79,7 +79,12 @@ export interface ProxyBenchResult {
 const unpinned: Pinning = { pinned: false, sutCommand: [process.execPath] };
 
 /** The AS clients of the direct-mode proxies (each its own deployment). */
-const DIRECT = { hit: 'umagate-bench-uma2-hit', miss: 'umagate-bench-uma2-miss', missJwt: 'umagate-bench-uma2-miss-jwt' } as const;
+const DIRECT = {
+  hit: 'umagate-bench-uma2-hit',
+  hitAuto: 'umagate-bench-uma2-hit-auto',
+  miss: 'umagate-bench-uma2-miss',
+  missJwt: 'umagate-bench-uma2-miss-jwt',
+} as const;
 
 function callsBetween(proxy: RigProxy, before: ProxyCounters, after: ProxyCounters): AuthzCalls {
   const requests = Math.max(1, after.requests - before.requests);
@@ -182,25 +187,27 @@ export async function benchProxy(settings: ProxyBenchSettings): Promise<ProxyBen
     progress('starting the anchors and the umagate proxies…');
     // Every process starts at once; each start is waited for before the first failure is thrown,
     // so that the finally block stops whatever did start.
-    const [anchors, cached, uncached, auto, directHit, directMiss, directMissJwt] = await settleAll([
+    const [anchors, cached, uncached, auto, directHit, directHitAuto, directMiss, directMissJwt] = await settleAll([
       startAnchors(rig, (stop) => stops.push(stop)),
       rig.startProxy('cached', 60),
       rig.startProxy('uncached', 0),
       rig.startProxy('auto', 60, 'auto'),
       rig.startProxy(DIRECT.hit, 60, 1, { authz: 'uma2', rptVerify: 'introspect' }),
+      rig.startProxy(DIRECT.hitAuto, 60, 'auto', { authz: 'uma2', rptVerify: 'introspect' }),
       rig.startProxy(DIRECT.miss, 0, 1, { authz: 'uma2', rptVerify: 'introspect' }),
       rig.startProxy(DIRECT.missJwt, 0, 1, { authz: 'uma2', rptVerify: 'jwt' }),
     ]);
     progress('every process is up; obtaining RPTs…');
-    const [[hitRpt], [autoRpt], missRpts, [directHitRpt], directMissRpts, directMissJwtRpts] = await settleAll([
+    const [[hitRpt], [autoRpt], missRpts, [directHitRpt], [directAutoRpt], directMissRpts, directMissJwtRpts] = await settleAll([
       rig.rpts(cached, 1),
       rig.rpts(auto, 1),
       rig.rpts(uncached, settings.missTokens),
       rig.rpts(directHit, 1),
+      rig.rpts(directHitAuto, 1),
       rig.rpts(directMiss, settings.missTokens),
       rig.rpts(directMissJwt, settings.missTokens),
     ]);
-    if (hitRpt === undefined || autoRpt === undefined || directHitRpt === undefined) throw new Error('no RPT for the cache-hit rows');
+    if (hitRpt === undefined || autoRpt === undefined || directHitRpt === undefined || directAutoRpt === undefined) throw new Error('no RPT for the cache-hit rows');
     const scenarios: Scenario[] = [{ key: 'backend', name: 'backend direct', url: `${rig.backendUrl}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: rig.upstream.pid }];
     const skipped: ProxyRow[] = [];
     for (const a of anchors) {
@@ -221,7 +228,8 @@ export async function benchProxy(settings: ProxyBenchSettings): Promise<ProxyBen
       row('hit', 'umagate, cache hit, --workers 1', cached, [hitRpt]),
       row('miss', `umagate, cache miss (${inTurn})`, uncached, missRpts),
       row('hit-auto', `umagate, cache hit, --workers auto (${availableParallelism()})`, auto, [autoRpt]),
-      row('uma2-hit', 'umagate --authz uma2, cache hit', directHit, [directHitRpt]),
+      row('uma2-hit', 'umagate --authz uma2, cache hit, --workers 1', directHit, [directHitRpt]),
+      row('uma2-hit-auto', `umagate --authz uma2, cache hit, --workers auto (${availableParallelism()})`, directHitAuto, [directAutoRpt]),
       row('uma2-miss', `umagate --authz uma2, cache miss, introspection (${inTurn})`, directMiss, directMissRpts),
       row('uma2-miss-jwt', `umagate --authz uma2, cache miss, --rpt-verify jwt (${inTurn})`, directMissJwt, directMissJwtRpts),
     );

@@ -32,6 +32,8 @@ function comparisons(result: ProxyBenchResult, row: ProxyRow, f: Figures): strin
       return [...times('hit', '--workers 1'), ...times('nginx-auto', 'nginx with as many workers')];
     case 'uma2-hit':
       return times('hit', 'the oxd-mode cache hit');
+    case 'uma2-hit-auto':
+      return [...times('uma2-hit', '--workers 1'), ...times('hit-auto', 'the oxd-mode cache hit with as many workers')];
     case 'uma2-miss':
     case 'uma2-miss-jwt':
       return times('miss', 'the oxd-mode cache miss');

@@ -34,6 +34,7 @@ const CONNECTIONS = 32;
 const OXD_PER_CLIENT = CONNECTIONS * 2;
 /** Idle time after the load before RSS is read: the proxy's own timers (log flush, GC) settle. */
 const SETTLE_MS = 3_000;
+const PEAK_SAMPLE_MS = 500;
 const BOOT_TIMEOUT_MS = 60_000;
 
 async function rssMiB(pid: number): Promise<number> {
@@ -66,6 +67,10 @@ export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<
       await waitForGrant(pool);
       const baseRssMiB = await rssMiB(child.pid ?? -1);
       const started = performance.now();
+      let peakRssMiB = baseRssMiB;
+      const sampler = setInterval(() => {
+        void rssMiB(child.pid ?? -1).then((rss) => (peakRssMiB = Math.max(peakRssMiB, rss)), () => undefined);
+      }, PEAK_SAMPLE_MS);
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < grants) {
@@ -75,14 +80,19 @@ export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<
           if (res.statusCode !== 200) throw new Error(`expected 200 for a granted RPT, got ${res.statusCode}`);
         }
       };
-      await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+      try {
+        await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+      } finally {
+        clearInterval(sampler);
+      }
+      peakRssMiB = Math.max(peakRssMiB, await rssMiB(child.pid ?? -1));
       const fillSeconds = (performance.now() - started) / 1000;
       await sleep(SETTLE_MS);
       const rss = await rssMiB(child.pid ?? -1);
       const hits = await firstRptIsCached(pool, adminUrl, grants);
       const target =
         grants === TARGET_GRANTS
-          ? `target ≤ ${TARGET_RSS_MIB} MiB (150 MB), ${rss <= TARGET_RSS_MIB ? 'met' : 'missed'}`
+          ? `target ≤ ${TARGET_RSS_MIB} MiB (150 MB) after the load and under it, ${Math.max(rss, peakRssMiB) <= TARGET_RSS_MIB ? 'met' : 'missed'}`
           : `the target (≤ ${TARGET_RSS_MIB} MiB) is for ${TARGET_GRANTS.toLocaleString('en-US')} grants: not judged here`;
       return {
         name: `${grants.toLocaleString('en-US')} cached grants: \`umagate serve\` RSS`,
@@ -91,7 +101,7 @@ export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<
         measured: rss,
         ratio: rss / baseRssMiB,
         unit: 'MiB',
-        note: `oxd mode, --cache-max ${grants}, ${grants.toLocaleString('en-US')} requests with distinct RPTs over HTTP (${fillSeconds.toFixed(0)} s), then ${hits}; RSS ${SETTLE_MS / 1000} s after, no forced GC: +${((rss - baseRssMiB) * 1024 * 1024 / grants).toFixed(0)} bytes/grant; ${target}`,
+        note: `oxd mode, --cache-max ${grants}, ${grants.toLocaleString('en-US')} requests with distinct RPTs over HTTP (${fillSeconds.toFixed(0)} s), then ${hits}; RSS ${SETTLE_MS / 1000} s after, no forced GC (${peakRssMiB.toFixed(0)} MiB at most under the load, sampled every ${PEAK_SAMPLE_MS} ms): +${((rss - baseRssMiB) * 1024 * 1024 / grants).toFixed(0)} bytes/grant; ${target}`,
       };
     } finally {
       await pool.close();

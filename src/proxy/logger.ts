@@ -59,7 +59,8 @@ export interface DecisionLine {
   outcome: string;
   status: number;
   cacheHit: boolean;
-  oxdMs: number;
+  /** Time waiting for the authorization service (oxd, or the AS in direct mode); 0 when not asked. */
+  authzMs: number;
   upstreamMs: number | null;
   detail: string | null;
 }
@@ -102,7 +103,7 @@ function decisionFields(l: DecisionLine): string {
     `,"requestId":${jsonString(l.requestId)},"generation":${jsonNumber(l.generation)},"method":${jsonString(l.method)}` +
     `,"path":${jsonString(l.path)},"reading":${jsonString(l.reading)},"pattern":${jsonString(l.pattern)}` +
     `,"outcome":${jsonString(l.outcome)},"status":${jsonNumber(l.status)},"cacheHit":${l.cacheHit}` +
-    `,"oxdMs":${jsonNumber(l.oxdMs)},"upstreamMs":${jsonNumber(l.upstreamMs)},"detail":${jsonString(l.detail)}`
+    `,"authzMs":${jsonNumber(l.authzMs)},"upstreamMs":${jsonNumber(l.upstreamMs)},"detail":${jsonString(l.detail)}`
   );
 }
 

@@ -21,7 +21,7 @@ const LINE: DecisionLine = {
   outcome: 'granted',
   status: 200,
   cacheHit: true,
-  oxdMs: 0,
+  authzMs: 0,
   upstreamMs: 1,
   detail: null,
 };
@@ -57,7 +57,7 @@ const arbitraryLine: fc.Arbitrary<DecisionLine> = fc.record({
   outcome: text,
   status: fc.nat(),
   cacheHit: fc.boolean(),
-  oxdMs: fc.nat(),
+  authzMs: fc.nat(),
   upstreamMs: fc.option(fc.nat(), { nil: null }),
   detail: nullableText,
 });

@@ -192,7 +192,7 @@ function consultsAuthz(rejection: Rejection): boolean {
 }
 
 function finish(deps: HandlerDeps, fields: LogFields): void {
-  deps.metrics.requests.inc({ outcome: fields.outcome, pattern: fields.pattern ?? 'none' });
+  deps.metrics.countRequest(fields.outcome, fields.pattern);
   const level = fields.outcome === 'authorization_unavailable' || fields.outcome.startsWith('upstream_') ? 'warn' : 'info';
   deps.decisionLog(level, fields);
 }

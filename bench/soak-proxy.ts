@@ -1,22 +1,51 @@
 /**
  * Soak child: one umagate proxy in a process of its own, so its RSS and descriptors are measured
- * alone. Tells the runner where it listens, answers heap samples, stops when the runner goes.
+ * alone. Started by bench/soak.ts, which sends the proxy's options over IPC (`start`: they may
+ * hold a client secret, which never goes on a command line). Tells the runner where it listens,
+ * answers heap samples, and forwards every decision log line that is neither a grant answered
+ * 200 nor a denial with a ticket (`log`), so that each error the load sees comes with the
+ * proxy's own outcome and detail. Stops when the runner goes.
  *
- * argv: <policy file> <oxd ini> <upstream URL> <cache max> <oxd per client>
  * Started with --expose-gc: a heap sample is taken after a full collection, so it shows what is
  * still reachable, not how far the collector happens to lag.
  */
-import { startProxy } from '../src/proxy/index.js';
+import { once } from 'node:events';
+import { startProxy, type StartProxyOptions } from '../src/proxy/index.js';
 
-const [policy, oxdConfig, upstream, cacheMax, oxdPerClient] = process.argv.slice(2);
-if (policy === undefined || oxdConfig === undefined || upstream === undefined || cacheMax === undefined || oxdPerClient === undefined || process.send === undefined) {
-  throw new Error('usage (from bench/soak.ts only): soak-proxy <policy> <oxd ini> <upstream> <cache max> <oxd per client>');
-}
+if (process.send === undefined) throw new Error('soak-proxy is started by bench/soak.ts only (it needs an IPC channel)');
 const send = process.send.bind(process);
-const proxy = await startProxy({ policy, oxdConfig, upstream, cacheMax, oxdPerClient, listen: '127.0.0.1:0', adminListen: '127.0.0.1:0', logLevel: 'warn', watchPolicy: false });
+
+/** pino's warn: boot and reload chatter below it is not forwarded. */
+const WARN = 40;
+
+/**
+ * Whether the runner hears of this line: a request's decision unless it is one of the kinds the
+ * soak expects by the hundred thousand (told apart without parsing), anything else from warn up.
+ */
+function worthForwarding(line: string): boolean {
+  if (line.includes('"msg":"request"')) {
+    return !(line.includes('"outcome":"uma_ticket"') || (line.includes('"outcome":"granted"') && line.includes('"status":200')));
+  }
+  return Number(/"level":(\d+)/.exec(line)?.[1] ?? WARN) >= WARN;
+}
+
+const [message] = (await once(process, 'message')) as [{ type?: unknown; options?: unknown }];
+if (message.type !== 'start' || typeof message.options !== 'object' || message.options === null) throw new Error('soak-proxy expected a start message first');
+const options = message.options as StartProxyOptions;
+const proxy = await startProxy({
+  ...options,
+  // The production default level, so every decision is logged as it would be in service.
+  logLevel: 'info',
+  logDestination: {
+    write(line: string) {
+      // Shutdown is logged after the runner has gone: nobody is left to tell.
+      if (process.connected && worthForwarding(line)) send({ type: 'log', line });
+    },
+  },
+});
 await proxy.registered;
-process.on('message', (message: unknown) => {
-  if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'heap') {
+process.on('message', (m: unknown) => {
+  if (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'heap') {
     globalThis.gc?.();
     send({ type: 'heap', heapUsed: process.memoryUsage().heapUsed });
   }

@@ -37,6 +37,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
     tokenLifetimeSeconds: positive('tokenLifetimeSeconds', options.tokenLifetimeSeconds ?? DEFAULT_PAT_LIFETIME_SECONDS),
     rptLifetimeSeconds: positive('rptLifetimeSeconds', options.rptLifetimeSeconds ?? DEFAULT_DEV_AS_RPT_LIFETIME_SECONDS),
     jwtRpts: false,
+    grantingRptPrefix: options.grantingRptPrefix,
   });
   const faults = new FaultTable<DevAsFault>();
   const log = new CallLog(Math.floor(positive('callLogLimit', options.callLogLimit ?? DEFAULT_CALL_LOG_LIMIT)));
@@ -115,6 +116,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
     revokeToken: (value) => {
       as.revoke(value);
     },
+    revokeClientTokens: (clientId) => as.revokeClientTokens(clientId),
     wipe: () => {
       as.reset();
       registry.clear();

@@ -59,5 +59,14 @@ function keycloak(ctx: DevAsContext, request: AsRequest): Reply {
 
 function activeRpt(ctx: DevAsContext, request: AsRequest): Rpt | undefined {
   const token = request.form.get('token');
-  return token === null || token === '' ? undefined : ctx.as.activeRpt(token);
+  if (token === null || token === '') return undefined;
+  return ctx.as.grantsByPrefix(token) ? loadTestRpt(ctx, token) : ctx.as.activeRpt(token);
+}
+
+/** DevAsOptions.grantingRptPrefix: an RPT holding every registered resource, issued just now. */
+function loadTestRpt(ctx: DevAsContext, value: string): Rpt {
+  const issuedAtMs = ctx.as.nowMs();
+  const expiresAtMs = ctx.as.rptExpiry(issuedAtMs);
+  const permissions = ctx.registry.all().map((r) => ({ resourceId: r.id, scopes: r.scopes, expiresAtMs }));
+  return { value, clientId: 'load-test', issuedAtMs, expiresAtMs, permissions, pct: '' };
 }

@@ -1,7 +1,8 @@
 /**
  * Where each dialect's endpoints live and what its discovery document says, as documented for
  * Keycloak (`/realms/<r>/…`, `policy_endpoint`), Janssen/Gluu (`/jans-auth/restv1/…`, a bare-host
- * issuer, introspection at `…/rpt/status`) and the Kantara specs. See docs/uma2-direct.md.
+ * issuer, introspection at `…/rpt/status`) and the Kantara specs; each with an RFC 7009 revocation
+ * endpoint. See docs/uma2-direct.md.
  */
 import { CLAIMS_GATHERING_PATH } from '../devoxd/as-endpoints.js';
 import type { DevAsDialect, DevAsEndpoint } from './types.js';
@@ -33,6 +34,7 @@ function keycloak(origin: string, realm: string): Profile {
   const issuer = `${origin}${root}`;
   const p = {
     token: `${root}/protocol/openid-connect/token`,
+    revocation: `${root}/protocol/openid-connect/revoke`,
     introspection: `${root}/protocol/openid-connect/token/introspect`,
     jwks: `${root}/protocol/openid-connect/certs`,
     rreg: `${root}/authz/protection/resource_set`,
@@ -42,6 +44,7 @@ function keycloak(origin: string, realm: string): Profile {
     issuer,
     authorization_endpoint: `${origin}${root}/protocol/openid-connect/auth`,
     token_endpoint: `${origin}${p.token}`,
+    revocation_endpoint: `${origin}${p.revocation}`,
     introspection_endpoint: `${origin}${p.introspection}`,
     jwks_uri: `${origin}${p.jwks}`,
     grant_types_supported: ['authorization_code', 'implicit', 'refresh_token', 'password', 'client_credentials', UMA_TICKET],
@@ -56,6 +59,7 @@ function janssen(origin: string): Profile {
   const base = '/jans-auth/restv1';
   const p = {
     token: `${base}/token`,
+    revocation: `${base}/revoke`,
     introspection: `${base}/rpt/status`,
     jwks: `${base}/jwks`,
     rreg: `${base}/host/rsrc/resource_set`,
@@ -66,6 +70,7 @@ function janssen(origin: string): Profile {
     issuer: origin,
     authorization_endpoint: `${origin}${base}/authorize`,
     token_endpoint: `${origin}${p.token}`,
+    revocation_endpoint: `${origin}${p.revocation}`,
     jwks_uri: `${origin}${p.jwks}`,
     registration_endpoint: `${origin}${base}/register`,
     introspection_endpoint: `${origin}${p.introspection}`,
@@ -81,10 +86,11 @@ function janssen(origin: string): Profile {
 }
 
 function strict(origin: string): Profile {
-  const p = { token: '/token', introspection: '/introspect', jwks: '/jwks', rreg: '/rreg', permission: '/perm' };
+  const p = { token: '/token', revocation: '/revoke', introspection: '/introspect', jwks: '/jwks', rreg: '/rreg', permission: '/perm' };
   return build(origin, '/.well-known/uma2-configuration', [], p, origin, {
     issuer: origin,
     token_endpoint: `${origin}${p.token}`,
+    revocation_endpoint: `${origin}${p.revocation}`,
     introspection_endpoint: `${origin}${p.introspection}`,
     jwks_uri: `${origin}${p.jwks}`,
     resource_registration_endpoint: `${origin}${p.rreg}`,
@@ -98,6 +104,7 @@ function strict(origin: string): Profile {
 
 interface EndpointPaths {
   readonly token: string;
+  readonly revocation: string;
   readonly introspection: string;
   readonly jwks: string;
   readonly rreg: string;
@@ -116,6 +123,7 @@ function build(
     [discoveryPath, 'discovery'],
     ...aliases.map((a): [string, DevAsEndpoint] => [a, 'discovery']),
     [p.token, 'token'],
+    [p.revocation, 'revocation'],
     [p.introspection, 'introspection'],
     [p.jwks, 'jwks'],
     [p.rreg, 'resource_registration'],

@@ -11,6 +11,7 @@ import { json, oauthError, type AsRequest, type DevAsContext, type Reply } from 
 import { handleIntrospection } from './introspection-endpoint.js';
 import { handlePermission } from './permission-endpoint.js';
 import { handleResources } from './resource-endpoint.js';
+import { handleRevocation } from './revocation-endpoint.js';
 import { handleToken } from './token-endpoint.js';
 import type { DevAsAuth, DevAsCall, DevAsEndpoint, DevAsFault } from './types.js';
 
@@ -90,6 +91,8 @@ async function answer(ctx: DevAsContext, endpoint: DevAsEndpoint, request: AsReq
       return ctx.signer === undefined ? json(404, { error: 'not_found', error_description: 'RPTs are not JWTs here.' }) : json(200, ctx.signer.jwks);
     case 'token':
       return handleToken(ctx, request);
+    case 'revocation':
+      return handleRevocation(ctx, request);
     case 'resource_registration':
       return handleResources(ctx, request);
     case 'permission':

@@ -9,7 +9,7 @@ import type { ClaimDemand } from '../devoxd/claim-demands.js';
 export type DevAsDialect = 'keycloak' | 'janssen' | 'strict';
 
 /** The endpoints a call can address; fault rules and counters name them. */
-export type DevAsEndpoint = 'discovery' | 'token' | 'resource_registration' | 'permission' | 'introspection' | 'jwks';
+export type DevAsEndpoint = 'discovery' | 'token' | 'revocation' | 'resource_registration' | 'permission' | 'introspection' | 'jwks';
 
 export type DevAsFault =
   /** Close the connection at once, without answering. */
@@ -34,6 +34,13 @@ export interface DevAsFaultRule {
 export interface DevAsOptions {
   /** Default `strict`. */
   readonly dialect?: DevAsDialect;
+  /**
+   * Load tests only: every RPT starting with this prefix introspects as active, holding every
+   * registered resource with all its scopes, for `rptLifetimeSeconds` — so a soak can present a
+   * million distinct granted RPTs without a million grant flows. Unset (the default), only RPTs
+   * the dev AS issued are active.
+   */
+  readonly grantingRptPrefix?: string;
   /** Interface to bind (default 127.0.0.1); port 0 = any free port (the default). */
   readonly host?: string;
   readonly port?: number;
@@ -129,8 +136,17 @@ export interface DevAs {
   count(endpoint: DevAsEndpoint, method?: string): number;
   /** Makes every PAT and RPT issued so far expire now. */
   expireTokens(): void;
-  /** Revokes one PAT or RPT. */
+  /**
+   * Revokes one PAT or RPT, as the revocation endpoint (RFC 7009, `revocation_endpoint` in
+   * discovery) does for the client it was issued to: protection calls bearing the PAT get 401
+   * `invalid_token`, introspection of the RPT `active: false`.
+   */
   revokeToken(value: string): void;
+  /**
+   * Revokes every PAT (and refresh token) issued to this client so far, as an administrator does
+   * (Keycloak's not-before revocation); returns how many access tokens were revoked.
+   */
+  revokeClientTokens(clientId: string): number;
   /** Forgets every client, resource, ticket and token (an AS restarted empty). */
   wipe(): void;
   /** Stop listening and drop connections, keeping the port and state (an outage). */

@@ -418,10 +418,41 @@ export class AuthorizationServer {
     return grant.clientId === clientId && this.nowMs() < grant.expiresAtMs ? grant : undefined;
   }
 
-  /** Revokes one access token or RPT: it is unknown from now on. */
+  /**
+   * Revokes one access token (with its refresh token, as RFC 7009 §2.1 allows) or RPT: it is
+   * unknown from now on, so protection calls bearing it are refused and introspection says
+   * `active: false`. Whether it existed is not said (RFC 7009 §2.2).
+   */
   revoke(value: string): void {
-    this.#tokens.delete(value);
+    // A refresh token takes the access token issued with it along (RFC 7009 §2.1).
+    const token = this.#tokens.get(value) ?? this.#refreshTokens.get(value);
+    if (token !== undefined) {
+      this.#refreshTokens.delete(token.refreshToken);
+      this.#tokens.delete(token.value);
+    }
     this.#rpts.delete(value);
+  }
+
+  /** The client a token, refresh token or RPT was issued to, while it is known (revocation checks this). */
+  issuedTo(value: string): string | undefined {
+    return (this.#tokens.get(value) ?? this.#refreshTokens.get(value) ?? this.#rpts.get(value))?.clientId;
+  }
+
+  /**
+   * Revokes every access token (protection tokens included) and refresh token issued to the
+   * client so far, as an administrator does when a client's credentials may have leaked
+   * (Keycloak's not-before revocation of a client). RPTs are left alone: they belong to the
+   * requesting party. Returns how many access tokens were revoked.
+   */
+  revokeClientTokens(clientId: string): number {
+    let revoked = 0;
+    for (const token of [...this.#tokens.values()]) {
+      if (token.clientId !== clientId) continue;
+      this.revoke(token.value);
+      revoked += 1;
+    }
+    for (const [refresh, token] of [...this.#refreshTokens]) if (token.clientId === clientId) this.#refreshTokens.delete(refresh);
+    return revoked;
   }
 
   /** Makes every access token and RPT issued so far expire now. */

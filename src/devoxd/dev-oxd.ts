@@ -96,6 +96,10 @@ export async function startDevOxd(options: DevOxdOptions = {}): Promise<DevOxd> 
     expireTokens: () => {
       as.expireAll();
     },
+    revokeToken: (value) => {
+      as.revoke(value);
+    },
+    revokeClientTokens: (clientId) => as.revokeClientTokens(clientId),
     wipe: () => {
       as.reset();
     },

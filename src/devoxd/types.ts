@@ -112,6 +112,17 @@ export interface DevOxd {
   count(command: string): number;
   /** Makes every protection token and RPT issued so far expire now. */
   expireTokens(): void;
+  /**
+   * Revokes one protection token or RPT at the in-memory AS: oxd then refuses commands bearing
+   * the token (as an inactive one) and answers check_access and introspect_rpt for the RPT as for
+   * an unknown one. oxd itself has no revocation command; its AS does.
+   */
+  revokeToken(value: string): void;
+  /**
+   * Revokes every protection token (and refresh token) issued to this client id so far, as an AS
+   * administrator revoking a client's tokens would; the number of access tokens revoked.
+   */
+  revokeClientTokens(clientId: string): number;
   /** Forget every site, resource, ticket and token (oxd restarted with empty storage). */
   wipe(): void;
   /** Stop listening and drop connections, keeping the ports and state (an outage). */

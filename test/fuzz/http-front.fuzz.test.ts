@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalizeTarget, compileMatcher, parsePolicy, resolveRequest } from '../../src/policy/index.js';
-import { POLICY, useFileHarness } from '../proxy/harness.js';
+import { MODES, POLICY, useFileHarness } from '../proxy/harness.js';
 import { fuzzRuns, fuzzTimeout } from './runs.js';
 
 const matcher = compileMatcher(parsePolicy(POLICY, 'policies.yaml'));
@@ -83,8 +83,10 @@ function exchange(base: string, text: string): Promise<void> {
   });
 }
 
-describe('raw HTTP front fuzzing', () => {
-  const harness = useFileHarness();
+// Every authorization mode: the front is shared, but what reaches it after the framing checks
+// (and which AS answers a made-up token) is the mode's.
+describe.each(MODES)('raw HTTP front fuzzing, %s mode', (mode) => {
+  const harness = useFileHarness({ mode });
 
   it(
     'forwards nothing the canonical judgement did not allow, and only ever the canonical target',

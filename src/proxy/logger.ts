@@ -27,11 +27,19 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   return pino(options, batchedStdout());
 }
 
+/** stdout is one per process, and so is its batching, whatever the number of loggers. */
+let stdoutBatches: DestinationStream | null = null;
+
+function batchedStdout(): DestinationStream {
+  stdoutBatches ??= createStdoutBatches();
+  return stdoutBatches;
+}
+
 /**
  * Lines are gathered here rather than with sonic-boom's minLength, which measures the bytes of
  * its whole pending buffer on every line (flattening it each time): about 1.5 µs a line.
  */
-function batchedStdout(): DestinationStream {
+function createStdoutBatches(): DestinationStream {
   // pino.destination flushes this stream synchronously at exit; its 'exit' listener comes first.
   const stdout = pino.destination({ dest: 1, sync: false });
   let pending: string[] = [];

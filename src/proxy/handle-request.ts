@@ -139,8 +139,9 @@ interface TimedDecision {
 }
 
 /**
- * The decision for a request, and the log fields it starts (timed: the authorization service's share of the work).
- * Synchronous when the decision is (no oxd call): callers await only a real promise.
+ * The decision for a request, and the log fields it starts (timed: the authorization service's
+ * share of the work). Synchronous when the decision is (no oxd call): callers await only a real
+ * promise.
  */
 function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): TimedDecision | Promise<TimedDecision> {
   const started = performance.now();

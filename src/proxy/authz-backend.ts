@@ -37,6 +37,14 @@ export type AuthzAnswer =
 
 export type RegistrationResult = 'registered' | 'unchanged';
 
+/** The AS resource id one (pattern, condition) was registered under (direct mode). */
+export interface RegisteredId {
+  readonly pattern: string;
+  /** The condition's methods, in policy order: with the pattern, what names the condition. */
+  readonly methods: readonly string[];
+  readonly id: string;
+}
+
 /** Which service stands behind the guard, for readiness reports, metrics and log messages. */
 export type AuthzService = 'oxd' | 'as';
 
@@ -53,6 +61,11 @@ export interface AuthzBackend {
   register(policy: Policy): Promise<RegistrationResult>;
   /** After drift: makes the service hold the policy again, whatever it believes it holds. */
   repair(policy: Policy): Promise<void>;
+  /**
+   * What a traffic process needs besides the policy to decide under the registration in force:
+   * direct mode, the AS resource id of each (pattern, condition); oxd, nothing (it is asked by path).
+   */
+  registeredIds(): readonly RegisteredId[];
   /** A cheap, side-effect-free call for the breaker's background probe; null: nothing yet. */
   probe(): ProbeCall | null;
   /** Forgets per-token facts (a policy reload or re-registration empties every cache). */

@@ -11,6 +11,8 @@ import { OXD_FAILURES, type FailureModel, type OxdGuard } from './oxd-guard.js';
 import type { ServeOptions } from './options.js';
 import { recordFileFor } from './registrar.js';
 import { AS_FAILURES, createUma2Backend } from './uma2/backend.js';
+import type { AsSessionOptions } from './uma2/session.js';
+import type { Uma2Options } from './uma2-options.js';
 
 export interface BackendFactory {
   readonly failures: FailureModel;
@@ -29,16 +31,11 @@ export async function backendFor(options: ServeOptions, logger: Logger, now: () 
       timeoutMs: settings.timeoutMs,
       create: (guard) =>
         createUma2Backend({
-          settings,
-          guard,
-          cacheTtlMs: options.cacheTtlSeconds * 1000,
-          cacheMax: options.cacheMax,
-          now,
+          ...asSessionOptions(options, settings, guard, now, (message) => {
+            logger.warn({ insecure: true }, message);
+          }),
           onStateError: (err) => {
             logger.warn({ err, stateFile: settings.stateFile }, 'could not write the UMA state file; the next reconcile adopts the resources by name');
-          },
-          onWarning: (message) => {
-            logger.warn({ insecure: true }, message);
           },
         }),
     };
@@ -61,6 +58,11 @@ export async function backendFor(options: ServeOptions, logger: Logger, now: () 
         address: oxdAddress(oxdConfig),
       }),
   };
+}
+
+/** What a direct-mode process needs to reach the AS: its settings and the serve options' cache bounds. */
+export function asSessionOptions(options: ServeOptions, settings: Uma2Options, guard: OxdGuard, now: () => number, onWarning: (message: string) => void): AsSessionOptions {
+  return { settings, guard, cacheTtlMs: options.cacheTtlSeconds * 1000, cacheMax: options.cacheMax, now, onWarning };
 }
 
 /** Insecure switches are logged when on, at boot, whatever the AS later says. */

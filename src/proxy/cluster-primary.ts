@@ -9,7 +9,9 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { DestinationStream } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { createAdminServer, type ReadinessReport } from './admin.js';
 import { parseWorkerMessage, type PolicyMessage, type PrimaryMessage, type WorkerInput, type WorkerMessage } from './cluster-protocol.js';
@@ -18,7 +20,7 @@ import type { Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import type { ServeOptions } from './options.js';
 import { createOxdControl, type OxdControl } from './oxd-control.js';
-import { startRunning, type RunningProxy, type StartProxyOptions } from './running.js';
+import { readinessOf, startRunning, type RunningProxy, type StartProxyOptions } from './running.js';
 import { listen } from './traffic.js';
 
 /** First replacement delay of a worker that died; doubles per quick death up to RESTART_MAX_MS. */
@@ -35,8 +37,11 @@ const WORKER_READY_TIMEOUT_MS = 30_000;
 interface Slot {
   worker: Worker;
   startedAt: number;
-  /** The generation the worker serves, null until it listens. */
-  generation: number | null;
+  /**
+   * The generation the worker serves and whether it decides protected paths under it, null until
+   * it listens: a worker that has the generation but not yet its registration is not ready.
+   */
+  serving: { readonly generation: number; readonly registered: boolean } | null;
   restarts: number;
   restartTimer: NodeJS.Timeout | undefined;
 }
@@ -46,7 +51,7 @@ export async function startClusterPrimary(options: ServeOptions, input: StartPro
   const metrics = new ProxyMetrics();
   // The primary serves no request: no lanes, only registration, reloads, repairs and probes.
   const oxd = await createOxdControl(options, logger, metrics, { breaker: input.breaker, lanes: undefined, now: input.now ?? Date.now });
-  const supervisor = new Supervisor(options, workerInput(input), logger);
+  const supervisor = new Supervisor(options, workerInput(input), logger, input.logDestination);
   const control = new ControlPlane(
     { options, logger, metrics, registrar: oxd.backend, watchPolicy: input.watchPolicy ?? true, publish: (snapshot) => {
         supervisor.publish(snapshot);
@@ -95,13 +100,16 @@ function closeAdmin(admin: Server): void {
 }
 
 function policyMessage(snapshot: ControlSnapshot): PolicyMessage {
-  return { type: 'umagate:policy', generation: snapshot.state.generation, text: snapshot.text, registered: snapshot.registered, registrationEpoch: snapshot.registrationEpoch };
+  const { state, text, registered, registrationEpoch, registeredIds } = snapshot;
+  return { type: 'umagate:policy', generation: state.generation, text, registered, registrationEpoch, registeredIds };
 }
 
 class Supervisor {
   readonly #options: ServeOptions;
   readonly #input: WorkerInput;
   readonly #logger: Logger;
+  /** Where the workers' log lines go when not to the shared stdout (the caller's log destination). */
+  readonly #relay: DestinationStream | undefined;
   readonly #slots: Slot[] = [];
   readonly #metricWaits = new Map<number, { pending: number; results: MetricObjectWithValues<MetricValue<string>>[][]; done: () => void }>();
   #control: ControlPlane | null = null;
@@ -109,11 +117,14 @@ class Supervisor {
   #nextMetricsId = 0;
   #stopping = false;
 
-  constructor(options: ServeOptions, input: WorkerInput, logger: Logger) {
+  constructor(options: ServeOptions, input: WorkerInput, logger: Logger, relay: DestinationStream | undefined) {
     this.#options = options;
     this.#input = input;
     this.#logger = logger;
-    cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker-main.js', import.meta.url)), args: [] });
+    this.#relay = relay;
+    // With a log destination of the caller's, the workers' lines join the primary's there
+    // instead of landing on the process's stdout beside them.
+    cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker-main.js', import.meta.url)), args: [], silent: relay !== undefined });
   }
 
   bind(control: ControlPlane, metrics: ProxyMetrics): void {
@@ -143,10 +154,11 @@ class Supervisor {
 
   #fork(slot: Slot | null): Promise<string> {
     const worker = cluster.fork();
-    const current: Slot = slot ?? { worker, startedAt: Date.now(), generation: null, restarts: 0, restartTimer: undefined };
+    this.#relayOutput(worker);
+    const current: Slot = slot ?? { worker, startedAt: Date.now(), serving: null, restarts: 0, restartTimer: undefined };
     current.worker = worker;
     current.startedAt = Date.now();
-    current.generation = null;
+    current.serving = null;
     if (slot === null) this.#slots.push(current);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -162,7 +174,7 @@ class Supervisor {
           this.#send(worker, { type: 'umagate:init', input: this.#input, policy: policyMessage(this.#snapshot()) });
         } else if (message.type === 'umagate:ready') {
           settle();
-          current.generation = message.generation;
+          current.serving = { generation: message.generation, registered: message.registered };
           resolve(message.url);
         } else if (message.type === 'umagate:failed') {
           settle();
@@ -179,16 +191,27 @@ class Supervisor {
     });
   }
 
+  /** A silent worker's stdout, line by line, into the log destination; its stderr to ours. */
+  #relayOutput(worker: Worker): void {
+    const relay = this.#relay;
+    const { stdout, stderr } = worker.process;
+    if (relay === undefined || stdout === null) return;
+    createInterface({ input: stdout, crlfDelay: Infinity }).on('line', (line) => {
+      relay.write(`${line}\n`);
+    });
+    stderr?.pipe(process.stderr, { end: false });
+  }
+
   #onMessage(slot: Slot, message: WorkerMessage): void {
     switch (message.type) {
       case 'umagate:applied':
-        slot.generation = message.generation;
+        slot.serving = { generation: message.generation, registered: message.registered };
         return;
       case 'umagate:drift': {
         const control = this.#control;
         if (control === null) return;
         const worker = slot.worker;
-        control.repair(message.generation).then(
+        control.repair(message.generation, message.epoch).then(
           () => {
             this.#send(worker, { type: 'umagate:repaired', id: message.id, error: null });
           },
@@ -215,7 +238,7 @@ class Supervisor {
 
   #onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
     if (this.#stopping || slot.worker !== worker) return;
-    slot.generation = null;
+    slot.serving = null;
     const lived = Date.now() - slot.startedAt;
     slot.restarts = lived >= RESTART_STABLE_MS ? 0 : slot.restarts + 1;
     const delay = Math.min(RESTART_MAX_MS, RESTART_INITIAL_MS * 2 ** Math.max(0, slot.restarts - 1));
@@ -230,14 +253,12 @@ class Supervisor {
   }
 
   readiness(oxd: OxdControl): ReadinessReport {
-    const { state, registered } = this.#snapshot();
-    const ready = this.#slots.filter((slot) => slot.generation === state.generation).length;
-    return {
-      ready: registered && ready === this.#options.workers,
-      oxd: { reachable: oxd.guard.reachable, breaker: oxd.guard.state },
-      policy: { generation: state.generation, source: state.policy.source, registered },
-      workers: { expected: this.#options.workers, ready },
-    };
+    const control = this.#control;
+    if (control === null) throw new Error('supervisor used before bind');
+    const own = readinessOf(control, oxd);
+    const { state, registered } = control.snapshot;
+    const ready = this.#slots.filter((slot) => slot.serving?.generation === state.generation && slot.serving.registered === registered).length;
+    return { ...own, ready: own.ready && ready === this.#options.workers, workers: { expected: this.#options.workers, ready } };
   }
 
   /** The primary's own metrics plus every live worker's, summed (gauges by their aggregator). */

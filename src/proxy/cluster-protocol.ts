@@ -1,11 +1,12 @@
 /**
  * The messages between the cluster primary and its traffic workers. They say nothing about how
  * requests are authorized (oxd or otherwise): the policy as text with its generation, whether
- * (and how many times) it has been registered, "drift detected" and its answer, "ready",
- * metrics, "drain". Each side validates what it receives: a worker that crashed half-way may
+ * (and how many times) it has been registered and the ids it was registered under, "drift
+ * detected" and its answer, "ready", metrics, "drain". Each side validates what it receives: a worker that crashed half-way may
  * send anything.
  */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { RegisteredId } from './authz-backend.js';
 import type { StartProxyOptions } from './running.js';
 
 /** The serve options a worker resolves again (plain data; the primary's stream and clock stay behind). */
@@ -17,8 +18,10 @@ export interface PolicyMessage {
   readonly generation: number;
   readonly text: string;
   readonly registered: boolean;
-  /** Bumped whenever registration may have changed the credentials workers read from the config. */
+  /** Bumped whenever registration may have changed the credentials workers read from the config, or the ids. */
   readonly registrationEpoch: number;
+  /** Direct mode: the AS resource id of each (pattern, condition) of this generation; oxd: none. */
+  readonly registeredIds: readonly RegisteredId[];
 }
 
 export type PrimaryMessage =
@@ -34,12 +37,15 @@ export type WorkerMessage =
    * worker has attached its listener, and a message sent then would be lost.
    */
   | { readonly type: 'umagate:started' }
-  /** Listening, and serving under `generation`. */
-  | { readonly type: 'umagate:ready'; readonly url: string; readonly generation: number }
-  /** Now serving under `generation` (after a policy message). */
-  | { readonly type: 'umagate:applied'; readonly generation: number }
-  /** The authorization side no longer knows what was registered under `generation`. */
-  | { readonly type: 'umagate:drift'; readonly id: number; readonly generation: number }
+  /** Listening, and serving `generation`, registered or not yet. */
+  | { readonly type: 'umagate:ready'; readonly url: string; readonly generation: number; readonly registered: boolean }
+  /** Now serving `generation`, registered or not yet (after a policy message). */
+  | { readonly type: 'umagate:applied'; readonly generation: number; readonly registered: boolean }
+  /**
+   * The authorization side no longer knows what was registered under `generation`; `epoch`: the
+   * registration the worker decided under (a report about one already repaired needs no repair).
+   */
+  | { readonly type: 'umagate:drift'; readonly id: number; readonly generation: number; readonly epoch: number }
   | { readonly type: 'umagate:metrics'; readonly id: number; readonly metrics: MetricObjectWithValues<MetricValue<string>>[] }
   | { readonly type: 'umagate:failed'; readonly message: string };
 
@@ -49,10 +55,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
 
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+function parseRegisteredIds(value: unknown): RegisteredId[] | null {
+  if (!Array.isArray(value)) return null;
+  const ids: RegisteredId[] = [];
+  for (const entry of value as unknown[]) {
+    if (!isRecord(entry)) return null;
+    const { pattern, methods, id } = entry;
+    if (typeof pattern !== 'string' || !isStrings(methods) || typeof id !== 'string' || id === '') return null;
+    ids.push({ pattern, methods, id });
+  }
+  return ids;
+}
+
 function parsePolicyMessage(value: Record<string, unknown>): PolicyMessage | null {
   const { generation, text, registered, registrationEpoch } = value;
-  if (!isInt(generation) || typeof text !== 'string' || typeof registered !== 'boolean' || !isInt(registrationEpoch)) return null;
-  return { type: 'umagate:policy', generation, text, registered, registrationEpoch };
+  const registeredIds = parseRegisteredIds(value.registeredIds);
+  if (!isInt(generation) || typeof text !== 'string' || typeof registered !== 'boolean' || !isInt(registrationEpoch) || registeredIds === null) return null;
+  return { type: 'umagate:policy', generation, text, registered, registrationEpoch, registeredIds };
 }
 
 export function parsePrimaryMessage(value: unknown): PrimaryMessage | null {
@@ -83,11 +104,13 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | null {
     case 'umagate:started':
       return { type: 'umagate:started' };
     case 'umagate:ready':
-      return typeof value.url === 'string' && isInt(value.generation) ? { type: 'umagate:ready', url: value.url, generation: value.generation } : null;
+      return typeof value.url === 'string' && isInt(value.generation) && typeof value.registered === 'boolean'
+        ? { type: 'umagate:ready', url: value.url, generation: value.generation, registered: value.registered }
+        : null;
     case 'umagate:applied':
-      return isInt(value.generation) ? { type: 'umagate:applied', generation: value.generation } : null;
+      return isInt(value.generation) && typeof value.registered === 'boolean' ? { type: 'umagate:applied', generation: value.generation, registered: value.registered } : null;
     case 'umagate:drift':
-      return isInt(value.id) && isInt(value.generation) ? { type: 'umagate:drift', id: value.id, generation: value.generation } : null;
+      return isInt(value.id) && isInt(value.generation) && isInt(value.epoch) ? { type: 'umagate:drift', id: value.id, generation: value.generation, epoch: value.epoch } : null;
     case 'umagate:metrics':
       return isInt(value.id) && Array.isArray(value.metrics)
         ? { type: 'umagate:metrics', id: value.id, metrics: value.metrics as MetricObjectWithValues<MetricValue<string>>[] }

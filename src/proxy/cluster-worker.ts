@@ -3,10 +3,10 @@
  * sent (so every worker serves the same generation the primary validated and registered), asks
  * the primary when it detects drift, answers metrics requests, and drains on request, on
  * SIGTERM/SIGINT, or when the primary goes away. It never registers and never writes the oxd
- * config: it reads its credentials from it after each registration the primary announces.
+ * config or the UMA state file: it decides under the registration the primary announces
+ * (worker-authz.ts, per mode).
  */
 import cluster from 'node:cluster';
-import { OxdClient, OxdConfigFile } from '../oxd/index.js';
 import { parsePolicy } from '../policy/index.js';
 import { parsePrimaryMessage, type PolicyMessage, type WorkerInput, type WorkerMessage } from './cluster-protocol.js';
 import { sha256 } from './control-plane.js';
@@ -15,10 +15,9 @@ import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ServeOptions } from './options.js';
 import { createOxdCapacity, createOxdGuard } from './oxd-control.js';
 import type { OxdGuard } from './oxd-guard.js';
-import { oxdProbe, type ProbeClient } from './oxd-probe.js';
-import { guardedOxdCheck } from './oxd-backend.js';
 import { compileState, type PolicyState } from './policy-state.js';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, TrafficPlane } from './traffic.js';
+import { workerAuthzFor, type WorkerAuthz } from './worker-authz.js';
 
 /** A worker still busy this long after it began draining is cut short. */
 const EXIT_GRACE_MS = 2_000;
@@ -51,14 +50,13 @@ class Worker {
   readonly #logger: Logger;
   readonly #metrics = new ProxyMetrics();
   readonly #guard: OxdGuard;
-  /** oxd connections of this worker's client: one per lane slot, plus a few. */
-  readonly #poolSize: number;
+  readonly #authz: WorkerAuthz;
   readonly #traffic: TrafficPlane;
   readonly #drifts = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-  #client: OxdClient | null = null;
+  /** The registration epoch of the last policy message applied: what a drift report says it decided under. */
   #epoch = 0;
   #nextDriftId = 0;
-  /** Policy messages are applied one at a time, in order (reading credentials is asynchronous). */
+  /** Policy messages are applied one at a time, in order (oxd mode reads credentials asynchronously). */
   #applying: Promise<void> = Promise.resolve();
   #draining = false;
 
@@ -66,15 +64,26 @@ class Worker {
     this.#options = resolveServeOptions(input);
     this.#logger = createLogger(this.#options.logLevel).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
     const lanes = createOxdCapacity(this.#options, this.#metrics, input.oxdLanes);
-    this.#poolSize = lanes.poolSize;
-    this.#guard = createOxdGuard({ timeoutMs: this.#options.oxdTimeoutMs, probe: oxdProbe(this.#probeClient()), logger: this.#logger, metrics: this.#metrics, breaker: input.breaker, capacity: lanes.capacity });
+    const factory = workerAuthzFor(this.#options, this.#logger, lanes.poolSize, Date.now);
+    let authz: WorkerAuthz | null = null;
+    this.#guard = createOxdGuard({
+      timeoutMs: factory.timeoutMs,
+      failures: factory.failures,
+      probe: () => authz?.probe() ?? null,
+      logger: this.#logger,
+      metrics: this.#metrics,
+      breaker: input.breaker,
+      capacity: lanes.capacity,
+    });
+    authz = factory.create(this.#guard);
+    this.#authz = authz;
     this.#traffic = new TrafficPlane({
       options: this.#options,
       logger: this.#logger,
       metrics: this.#metrics,
       now: Date.now,
       guard: this.#guard,
-      decisions: this.#decisions(),
+      decisions: authz.decisions,
       repairRegistration: (generation) => this.#reportDrift(generation),
       initialState: this.#compile(policy),
       headersTimeoutMs: input.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
@@ -88,35 +97,8 @@ class Worker {
     worker.#listenToPrimary();
     await worker.#applying;
     const url = await worker.#traffic.listen(worker.#options.listen);
-    send({ type: 'umagate:ready', url, generation: worker.#traffic.state.generation });
+    send({ type: 'umagate:ready', url, generation: worker.#traffic.state.generation, registered: worker.#traffic.registered });
     return worker;
-  }
-
-  /**
-   * Decisions through whichever oxd client is current. Checks run only once registered (enforce.ts
-   * answers 503 before that), when a client exists.
-   */
-  #decisions(): ReturnType<typeof guardedOxdCheck> {
-    const client = (): OxdClient => {
-      if (this.#client === null) throw new Error('no oxd client before the site is registered');
-      return this.#client;
-    };
-    return guardedOxdCheck(client, this.#guard, { cacheMax: this.#options.cacheMax, now: Date.now });
-  }
-
-  /** The breaker probes through whichever client is current (none before registration). */
-  #probeClient(): ProbeClient {
-    const current = (): OxdClient | null => this.#client;
-    return {
-      get protocol() {
-        return current()?.protocol ?? 'rest';
-      },
-      get oxdId() {
-        return current()?.oxdId ?? null;
-      },
-      getRp: () => current()?.getRp() ?? Promise.reject(new Error('no oxd client yet')),
-      introspectRpt: (rpt) => current()?.introspectRpt(rpt) ?? Promise.reject(new Error('no oxd client yet')),
-    };
   }
 
   #listenToPrimary(): void {
@@ -127,7 +109,7 @@ class Worker {
         case 'umagate:policy':
           this.#applying = this.#applying.then(() => this.#apply(message)).then(
             () => {
-              send({ type: 'umagate:applied', generation: this.#traffic.state.generation });
+              send({ type: 'umagate:applied', generation: this.#traffic.state.generation, registered: this.#traffic.registered });
             },
             (err: unknown) => {
               this.#logger.error({ err }, 'could not apply the policy the primary sent; the previous one stays in force');
@@ -135,7 +117,10 @@ class Worker {
           );
           return;
         case 'umagate:repaired':
-          this.#settleDrift(message.id, message.error);
+          // The repair's new registration was sent before this answer: retry only once it is in force.
+          void this.#applying.then(() => {
+            this.#settleDrift(message.id, message.error);
+          });
           return;
         case 'umagate:metrics-request':
           void this.#metrics.registry.getMetricsAsJSON().then((metrics) => {
@@ -160,16 +145,11 @@ class Worker {
   }
 
   async #apply(message: PolicyMessage): Promise<void> {
-    if (message.registered && message.registrationEpoch !== this.#epoch) {
-      // Registration wrote the oxd id and credentials to the config: read them afresh.
-      const { config } = await OxdConfigFile.load(this.#options.oxdConfig);
-      const previous = this.#client;
-      this.#client = OxdClient.fromConfig(config, { logger: this.#logger.child({ component: 'oxd' }), poolSize: this.#poolSize });
-      this.#epoch = message.registrationEpoch;
-      this.#traffic.forgetGrants();
-      await previous?.close();
-    }
+    // The policy and the registration it was registered under are swapped in together: a request
+    // is judged by one generation, and decided under the ids of that generation.
     const state = message.generation === this.#traffic.state.generation ? this.#traffic.state : this.#compile(message);
+    if (await this.#authz.apply(message, state.policy)) this.#traffic.forgetGrants();
+    this.#epoch = message.registrationEpoch;
     this.#traffic.apply(state, message.registered);
   }
 
@@ -177,7 +157,7 @@ class Worker {
     const id = this.#nextDriftId++;
     return new Promise((resolve, reject) => {
       this.#drifts.set(id, { resolve, reject });
-      send({ type: 'umagate:drift', id, generation });
+      send({ type: 'umagate:drift', id, generation, epoch: this.#epoch });
     });
   }
 
@@ -196,7 +176,7 @@ class Worker {
     this.#drifts.clear();
     this.#guard.stop();
     const cut = await this.#traffic.close();
-    await this.#client?.close();
+    await this.#authz.close();
     this.#logger.info({ inFlightCut: cut }, 'worker stopped');
     if (process.connected) process.disconnect();
     setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();

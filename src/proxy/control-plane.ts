@@ -13,7 +13,7 @@ import type { Logger } from './logger.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { ServeOptions } from './options.js';
 import { compileState, type PolicyState } from './policy-state.js';
-import { serviceName, type AuthzBackend } from './authz-backend.js';
+import { serviceName, type AuthzBackend, type RegisteredId } from './authz-backend.js';
 import type { RegistrationResult } from './registrar.js';
 import { SingleFlight } from './decision-cache.js';
 import { Serial, watchFile, type ReloadResult, type ReloadTrigger } from './reload.js';
@@ -28,7 +28,7 @@ const RELOAD_RETRY_MS = 5_000;
  * Registration with the authorization side, whatever it is (oxd, or the AS in direct mode): make
  * it hold the policy's resources, and register again unconditionally after drift.
  */
-export type PolicyRegistrar = Pick<AuthzBackend, 'service' | 'register' | 'repair' | 'describe'>;
+export type PolicyRegistrar = Pick<AuthzBackend, 'service' | 'register' | 'repair' | 'registeredIds' | 'describe'>;
 
 /** What traffic processes are told: the policy in force, and whether (and how often) it was registered. */
 export interface ControlSnapshot {
@@ -36,8 +36,10 @@ export interface ControlSnapshot {
   /** The policy text the state was compiled from: what a worker compiles again. */
   readonly text: string;
   readonly registered: boolean;
-  /** Bumped by every registration that may have changed credentials (boot, repair). */
+  /** Bumped by every registration that may have changed credentials or ids (boot, repair). */
   readonly registrationEpoch: number;
+  /** What deciding needs besides the policy (direct mode: each condition's AS resource id). */
+  readonly registeredIds: readonly RegisteredId[];
 }
 
 export interface ControlPlaneDeps {
@@ -76,7 +78,7 @@ export class ControlPlane {
 
   constructor(deps: ControlPlaneDeps, { text, policy }: LoadedPolicy) {
     this.#deps = deps;
-    this.#snapshot = { state: compileState(policy, 1, sha256(text)), text, registered: false, registrationEpoch: 0 };
+    this.#snapshot = { state: compileState(policy, 1, sha256(text)), text, registered: false, registrationEpoch: 0, registeredIds: [] };
     deps.metrics.policyGeneration.set(1);
     this.registered = new Promise((resolve) => {
       this.#markRegistered = resolve;
@@ -127,14 +129,17 @@ export class ControlPlane {
    * Re-registers after a traffic process saw drift under `generation`; concurrent reports of one
    * generation share one attempt, and a report about a replaced generation is a no-op.
    */
-  repair(generation: number): Promise<undefined> {
+  repair(generation: number, seenEpoch?: number): Promise<undefined> {
     return this.#repairs.run(String(generation), () =>
       this.#serial.run(async () => {
         // A reload swapped the policy meanwhile: it registered the new set, nothing to repair.
         if (this.#snapshot.state.generation !== generation) return undefined;
+        // Another traffic process reported the same drift first and it was repaired since the
+        // reporter last heard: the registration it needs is already on its way to it.
+        if (seenEpoch !== undefined && this.#snapshot.registrationEpoch > seenEpoch) return undefined;
         this.#deps.logger.warn({ generation }, `${this.#service} does not know a registered resource (registration drift); registering again`);
         await this.#deps.registrar.repair(this.#snapshot.state.policy);
-        this.#set({ ...this.#snapshot, registrationEpoch: this.#snapshot.registrationEpoch + 1 });
+        this.#set({ ...this.#snapshot, registrationEpoch: this.#snapshot.registrationEpoch + 1, registeredIds: this.#deps.registrar.registeredIds() });
         return undefined;
       }),
     ).promise;
@@ -157,7 +162,7 @@ export class ControlPlane {
       .run(async () => {
         const result = await this.#deps.registrar.register(this.#snapshot.state.policy);
         this.#bootProblem = null;
-        this.#set({ ...this.#snapshot, registered: true, registrationEpoch: this.#snapshot.registrationEpoch + 1 });
+        this.#set({ ...this.#snapshot, registered: true, registrationEpoch: this.#snapshot.registrationEpoch + 1, registeredIds: this.#deps.registrar.registeredIds() });
         this.#markRegistered();
         this.#deps.logger.info(
           {
@@ -211,7 +216,8 @@ export class ControlPlane {
       }
     }
     const generation = current.state.generation + 1;
-    this.#set({ ...this.#snapshot, state: compileState(policy, generation, sha256(text)), text });
+    // The new generation and the ids it was registered under reach traffic processes together.
+    this.#set({ ...this.#snapshot, state: compileState(policy, generation, sha256(text)), text, registeredIds: this.#deps.registrar.registeredIds() });
     metrics.policyGeneration.set(generation);
     metrics.policyReloads.inc({ result: 'applied' });
     logger.info({ trigger, generation, registration }, 'policy reloaded');

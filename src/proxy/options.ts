@@ -131,9 +131,6 @@ export function resolveServeOptions(input: ServeOptionsInput & TuningInput): Ser
   const maxConnections = parseNumber('--max-connections', input.maxConnections ?? DEFAULT_MAX_CONNECTIONS, { min: 1, integer: true }, fail);
   const shutdownGrace = parseNumber('--shutdown-grace', input.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE_SECONDS, { min: 0, integer: false }, fail);
   const workers = parseWorkers(input.workers ?? DEFAULT_WORKERS, fail);
-  // Workers read the site's credentials from the oxd ini the primary writes; direct mode's workers
-  // would need the AS's resource ids handed over instead, which is not built yet.
-  if (workers > 1 && uma2 !== null) fail('--workers', 'above 1 works in oxd mode only for now: run one process per replica with --authz uma2');
   const logLevel = input.logLevel ?? DEFAULT_LOG_LEVEL;
   if (!isLogLevel(logLevel)) fail('--log-level', `"${logLevel}" is not allowed: use one of ${LOG_LEVELS.join(', ')}`);
   const { cidrs, blockList } = parseTrustProxy(input.trustProxy, fail);

@@ -98,6 +98,8 @@ export function createOxdBackend(options: OxdBackendOptions): AuthzBackend {
     clear: decisions.clear,
     register: (policy: Policy): Promise<RegistrationResult> => registrar.ensure(policy),
     repair: (policy: Policy) => registrar.repair(policy),
+    // oxd is asked by path: a worker needs nothing beyond the policy and the ini.
+    registeredIds: () => [],
     probe,
     describe: () => ({ oxd: { protocol: client.protocol, address: options.address, oxdId: client.oxdId } }),
     close: () => client.close(),

@@ -1,5 +1,6 @@
 /** What startProxy takes beyond the serve options, and what it hands back, in either process model. */
 import type { Server } from 'node:http';
+import type { ReadinessReport } from './admin.js';
 import type { DestinationStream } from 'pino';
 import type { ControlPlane } from './control-plane.js';
 import type { Logger } from './logger.js';
@@ -9,7 +10,7 @@ import type { OxdCapacityOptions } from './oxd-capacity.js';
 import type { ReloadResult } from './reload.js';
 
 export interface StartProxyOptions extends ServeOptionsInput {
-  /** Where JSON log lines go (default stdout; cluster workers always write to stdout). */
+  /** Where JSON log lines go (default stdout); with --workers above 1, the workers' lines too. */
   readonly logDestination?: DestinationStream;
   /** Wall clock in ms since the epoch, for cache TTLs and RPT expiry (tests inject fake time). */
   readonly now?: () => number;
@@ -77,5 +78,17 @@ export function startRunning(parts: {
       await oxd.backend.close();
       logger.info(fields, 'stopped');
     },
+  };
+}
+
+/** /readyz of the registering process: the policy in force, the service behind the guard, why not ready yet. */
+export function readinessOf(control: ControlPlane, oxd: OxdControl): ReadinessReport {
+  const { state, registered } = control.snapshot;
+  const problem = control.bootProblem;
+  return {
+    ready: registered,
+    [oxd.backend.service]: { reachable: oxd.guard.reachable, breaker: oxd.guard.state },
+    policy: { generation: state.generation, source: state.policy.source, registered },
+    ...(registered || problem === null ? {} : { problem }),
   };
 }

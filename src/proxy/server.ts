@@ -4,14 +4,14 @@
  * and the sandbox.
  */
 import type { Server } from 'node:http';
-import { createAdminServer, type ReadinessReport } from './admin.js';
+import { createAdminServer } from './admin.js';
 import { startClusterPrimary } from './cluster-primary.js';
 import { ControlPlane, loadPolicyFile, type ControlSnapshot } from './control-plane.js';
 import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ServeOptions } from './options.js';
-import { createOxdCapacity, createOxdControl, type OxdControl } from './oxd-control.js';
-import { startRunning, type RunningProxy, type StartProxyOptions } from './running.js';
+import { createOxdCapacity, createOxdControl } from './oxd-control.js';
+import { readinessOf, startRunning, type RunningProxy, type StartProxyOptions } from './running.js';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, TrafficPlane, listen } from './traffic.js';
 
 export { BOOT_RETRY_INITIAL_MS, BOOT_RETRY_MAX_MS } from './control-plane.js';
@@ -54,17 +54,6 @@ async function startSingleProcess(options: ServeOptions, input: StartProxyOption
   const { url, adminUrl } = await listenBoth(traffic, admin, options);
   const running = traffic;
   return startRunning({ url, adminUrl, options, logger, control, oxd, admin, stopTraffic: async () => ({ inFlightCut: await running.close() }) });
-}
-
-export function readinessOf(control: ControlPlane, oxd: OxdControl): ReadinessReport {
-  const { state, registered } = control.snapshot;
-  const problem = control.bootProblem;
-  return {
-    ready: registered,
-    [oxd.backend.service]: { reachable: oxd.guard.reachable, breaker: oxd.guard.state },
-    policy: { generation: state.generation, source: state.policy.source, registered },
-    ...(registered || problem === null ? {} : { problem }),
-  };
 }
 
 async function listenBoth(traffic: TrafficPlane, admin: Server, options: ServeOptions): Promise<{ url: string; adminUrl: string }> {

@@ -72,6 +72,11 @@ export class TrafficPlane {
     return this.#state;
   }
 
+  /** Whether protected paths are decided (the policy is registered) or answered 503. */
+  get registered(): boolean {
+    return this.#registered;
+  }
+
   /** Swaps in a policy (a new generation empties the decision cache) and the registration flag. */
   apply(state: PolicyState, registered: boolean): void {
     if (state.generation !== this.#state.generation) {

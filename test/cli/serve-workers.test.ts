@@ -1,20 +1,26 @@
 /**
- * `umagate serve --workers 2` as a process: node:cluster with the primary registering once and
- * owning reloads and the admin listener, two traffic workers sharing the port. A worker killed
- * mid-traffic costs only its in-flight requests and is replaced; a reload under load never has
- * a request judged by a mixed policy; SIGTERM drains every worker; /metrics sums the workers.
+ * `umagate serve --workers 2` as a process, in both authorization modes (through oxd, and
+ * straight to the dev UMA 2.0 AS): node:cluster with the primary registering once and owning
+ * reloads, drift repair and the admin listener, two traffic workers sharing the port. A worker
+ * killed mid-traffic costs only its in-flight requests and is replaced; a reload under load
+ * never has a request judged by a mixed policy; SIGTERM drains every worker; /metrics sums the
+ * workers; drift a worker detects is repaired once, by the primary.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { startDevAs } from '../../src/devas/index.js';
 import { startDevOxd } from '../../src/devoxd/index.js';
+import { UmaClient } from '../../src/uma/index.js';
 import { spawnServe } from '../helpers/serve-process.js';
 import { startGatedBackend } from '../proxy/gated-backend.js';
-import { iniFor, POLICY, type LogCapture, type LogLine } from '../proxy/harness.js';
+import { bearer, iniFor, MODES, oxdRpt, POLICY, REQUESTING_PARTY, RS_CLIENT, type LogCapture, type LogLine, type Mode } from '../proxy/harness.js';
 
 const WORKERS = 2;
+/** The (pattern, condition) pairs of POLICY: one AS resource each in direct mode. */
+const CONDITIONS = 4;
 /**
  * A cluster boots three Node processes, each loading the whole proxy: on a loaded two-core
  * machine that alone can take longer than a log wait's default deadline.
@@ -27,23 +33,85 @@ interface Cluster {
   readonly dir: string;
   readonly logs: LogCapture;
   readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
+  readonly authz: Authz;
   signal(name: NodeJS.Signals): void;
 }
 
-async function startCluster(policy = POLICY): Promise<Cluster & { backend: Awaited<ReturnType<typeof startGatedBackend>> }> {
-  const oxd = await startDevOxd();
-  onTestFinished(() => oxd.close());
-  const backend = await startGatedBackend();
-  onTestFinished(() => backend.close());
+/** The levers a test pulls on the authorization service, whichever mode runs. */
+interface Authz {
+  /** The service loses every registration it held (the clients its admin configured stay). */
+  wipe(): void;
+  /**
+   * Registrations so far: oxd, of the site (each followed by the uma_rs_protect that succeeds;
+   * after a wipe a first one fails on the unknown site, so those are not counted); direct, POSTs
+   * of a resource.
+   */
+  registrations(): number;
+  /** Trades a ticket for an RPT the way a requesting party does. */
+  rptFor(ticket: string): Promise<string>;
+}
+
+/** What the primary logs once the boot registration succeeded, per mode. */
+const REGISTERED: { readonly [M in Mode]: string } = { oxd: 'policy registered with oxd; ready', uma2: 'policy registered with the authorization server; ready' };
+
+/** The authorization service of `mode`, and the flags that point the proxy at it. */
+async function startAuthz(mode: Mode, dir: string): Promise<{ args: string[]; authz: Authz }> {
+  if (mode === 'oxd') {
+    const oxd = await startDevOxd();
+    onTestFinished(() => oxd.close());
+    const ini = join(dir, 'umagate.cfg');
+    await writeFile(ini, iniFor(oxd, 'rest'));
+    const authz: Authz = {
+      wipe: () => {
+        oxd.wipe();
+      },
+      registrations: () => oxd.count('register_site'),
+      // The ini as the primary wrote it back: the site's id and credentials.
+      rptFor: (ticket) => oxdRpt(ini, ticket),
+    };
+    return { args: [], authz };
+  }
+  const as = await startDevAs({ dialect: 'keycloak' });
+  onTestFinished(() => as.close());
+  const clients = (): void => {
+    as.createClient(RS_CLIENT);
+    as.createClient(REQUESTING_PARTY);
+  };
+  clients();
+  // The secret from a file, as in production: never a flag value, and workers read it too.
+  await writeFile(join(dir, 'client-secret'), `${RS_CLIENT.clientSecret}\n`, { mode: 0o600 });
+  const authz: Authz = {
+    wipe: () => {
+      as.wipe();
+      clients();
+    },
+    registrations: () => as.count('resource_registration', 'POST'),
+    rptFor: async (ticket) => {
+      const rp = await UmaClient.discover({ issuer: as.issuer, ...REQUESTING_PARTY });
+      try {
+        const result = await rp.getRpt({ ticket });
+        if (result.outcome !== 'granted') throw new Error(`${result.outcome} where an RPT was expected`);
+        return result.access_token;
+      } finally {
+        await rp.close();
+      }
+    },
+  };
+  return { args: ['--authz', 'uma2', '--issuer', as.issuer, '--client-id', RS_CLIENT.clientId, '--client-secret-file', 'client-secret'], authz };
+}
+
+async function startCluster(mode: Mode, policy = POLICY): Promise<Cluster & { backend: Awaited<ReturnType<typeof startGatedBackend>> }> {
   const dir = await mkdtemp(join(tmpdir(), 'umagate-workers-'));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const { args, authz } = await startAuthz(mode, dir);
+  const backend = await startGatedBackend();
+  onTestFinished(() => backend.close());
   await writeFile(join(dir, 'policies.yaml'), policy);
-  await writeFile(join(dir, 'umagate.cfg'), iniFor(oxd, 'rest'));
-  const served = spawnServe(dir, ['--workers', String(WORKERS), '--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
+  const served = spawnServe(dir, [...args, '--workers', String(WORKERS), '--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
   const { logs, exited } = served;
   const listening = await logs.waitFor('"listening"', (l) => l.msg === 'listening', 0, BOOT_MS);
-  await logs.waitFor('"policy registered with oxd; ready"', (l) => l.msg === 'policy registered with oxd; ready', 0, BOOT_MS);
-  const cluster = { url: String(listening.listen), adminUrl: String(listening.admin), dir, logs, exited, backend, signal: (name: NodeJS.Signals) => { served.signal(name); } };
+  await logs.waitFor(`"${REGISTERED[mode]}"`, (l) => l.msg === REGISTERED[mode], 0, BOOT_MS);
+  const cluster = { url: String(listening.listen), adminUrl: String(listening.admin), dir, logs, exited, backend, authz, signal: (name: NodeJS.Signals) => { served.signal(name); } };
   await waitReady(cluster, 1);
   return cluster;
 }
@@ -90,9 +158,9 @@ function workersIn(lines: readonly LogLine[]): Set<unknown> {
   return new Set(lines.filter((l) => l.msg === 'request').map((l) => l.worker));
 }
 
-describe('umagate serve --workers 2', { timeout: 2 * BOOT_MS }, () => {
+describe.each(MODES)('umagate serve --workers 2 (%s mode)', { timeout: 2 * BOOT_MS }, (mode) => {
   it('registers once, serves from both workers, and /metrics sums their requests', async () => {
-    const cluster = await startCluster();
+    const cluster = await startCluster(mode);
     const count = 40;
     for (let i = 0; i < count; i++) expect((await getOnce(`${cluster.url}/health`)).status).toBe(200);
     await cluster.logs.waitFor(`${count} request lines`, () => cluster.logs.lines.filter((l) => l.msg === 'request').length === count);
@@ -101,11 +169,34 @@ describe('umagate serve --workers 2', { timeout: 2 * BOOT_MS }, () => {
     const served = /^umagate_requests_total\{outcome="public",pattern="\/health"\} (\d+)$/m.exec(metrics)?.[1];
     expect(Number(served)).toBe(count);
     expect(metrics).toMatch(/^umagate_policy_generation 1$/m);
-    expect(cluster.logs.lines.filter((l) => l.msg === 'policy registered with oxd; ready')).toHaveLength(1);
+    expect(cluster.logs.lines.filter((l) => l.msg === REGISTERED[mode])).toHaveLength(1);
+    // Workers never register: one uma_rs_protect, or one POST per (pattern, condition).
+    expect(cluster.authz.registrations()).toBe(mode === 'oxd' ? 1 : CONDITIONS);
+  });
+
+  it('repairs drift a worker detects once, through the primary, and every worker grants under the new registration', async () => {
+    const cluster = await startCluster(mode);
+    const registered = cluster.authz.registrations();
+    cluster.authz.wipe();
+    const mark = cluster.logs.lines.length;
+    // Concurrent, on fresh connections: both workers see the drift and ask the primary.
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => getOnce(`${cluster.url}/photo`, { 'x-request-id': `drift-${i}` })));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 401));
+    const lines = cluster.logs.lines.slice(mark);
+    expect(lines.filter((l) => typeof l.msg === 'string' && l.msg.includes('registration drift'))).toHaveLength(1);
+    expect(cluster.authz.registrations() - registered).toBe(mode === 'oxd' ? 1 : CONDITIONS);
+    await cluster.logs.waitFor('every drift request', () => answers.every((_, i) => cluster.logs.lines.some((l) => l.requestId === `drift-${i}`)));
+    const ticket = (JSON.parse(answers[0]?.body ?? '{}') as { ticket?: string }).ticket;
+    if (ticket === undefined) throw new Error('a 401 without a ticket');
+    const rpt = await cluster.authz.rptFor(ticket);
+    const grantMark = cluster.logs.lines.length;
+    for (let i = 0; i < 10; i++) expect((await getOnce(`${cluster.url}/photo`, bearer(rpt))).status).toBe(200);
+    await cluster.logs.waitFor('10 granted request lines', () => cluster.logs.lines.slice(grantMark).filter((l) => l.outcome === 'granted').length === 10);
+    expect(workersIn(cluster.logs.lines.slice(grantMark)).size).toBe(WORKERS);
   });
 
   it('replaces a worker killed mid-traffic; only requests in flight on it may fail', async () => {
-    const cluster = await startCluster();
+    const cluster = await startCluster(mode);
     const before = await (await fetch(`${cluster.adminUrl}/readyz`)).json() as Readiness;
     expect(before.workers.ready).toBe(WORKERS);
     let stop = false;
@@ -141,7 +232,7 @@ describe('umagate serve --workers 2', { timeout: 2 * BOOT_MS }, () => {
 
   it('reloads under load with every request judged by one generation, and all workers reach it', async () => {
     // Generation 1: /health is public. Generation 2: /health is protected (a request without an RPT gets 401).
-    const cluster = await startCluster();
+    const cluster = await startCluster(mode);
     let stop = false;
     const load = Array.from({ length: 3 }, async () => {
       while (!stop) await getOnce(`${cluster.url}/health`);
@@ -167,7 +258,7 @@ describe('umagate serve --workers 2', { timeout: 2 * BOOT_MS }, () => {
   });
 
   it('on SIGTERM, drains the request in flight on a worker and exits 0', async () => {
-    const cluster = await startCluster();
+    const cluster = await startCluster(mode);
     const held = cluster.backend.hold();
     const pending = getOnce(`${cluster.url}/public/slow`);
     await held.arrived;

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { breakerMoved } from '../proxy/breaker.js';
-import { MODES, report, traffic, useSubject, type DecisionFault, type FaultSubject } from './subject.js';
+import { MODES, expectServing, report, traffic, useSubject, type DecisionFault, type FaultSubject } from './subject.js';
 
 /** Rounds of traffic per phase: 3 requests each (granted, forged, anonymous). */
 const ROUNDS = 4;
@@ -21,15 +21,6 @@ async function breakerClosed(subject: FaultSubject): Promise<void> {
   // /readyz names the service behind the breaker: oxd, or the AS in direct mode.
   const service = ready.oxd ?? ready.as;
   if (service?.breaker !== 'closed') await breakerMoved(subject.harness, 'closed', mark);
-}
-
-/** A granted caller gets 200 again and the others their tickets: service has resumed. */
-async function expectServing(subject: FaultSubject, rpt: string): Promise<ReturnType<typeof traffic>> {
-  const tally = await traffic(subject, rpt, 2);
-  expect(tally.byCaller.get('granted')).toEqual([200, 200]);
-  expect(tally.byCaller.get('forged')).toEqual([401, 401]);
-  expect(tally.byCaller.get('anonymous')).toEqual([401, 401]);
-  return tally;
 }
 
 describe.each(MODES)('%s mode', (mode) => {

@@ -6,8 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { DevAsFault } from '../../src/devas/index.js';
-import { OxdClient } from '../../src/oxd/index.js';
-import { RS_CLIENT, REQUESTING_PARTY, bearer, startHarness, type Harness, type HarnessOptions } from '../proxy/harness.js';
+import { RS_CLIENT, REQUESTING_PARTY, bearer, oxdRpt, startHarness, type Harness, type HarnessOptions } from '../proxy/harness.js';
 
 /** Ways a decision call can fail, named by what the proxy sees rather than by a mode's wire format. */
 export type DecisionFault = 'refused' | 'garbage' | 'truncated' | 'wrong_shape' | 'http_500' | { readonly slowerThanMs: number };
@@ -31,6 +30,8 @@ export interface FaultSubject {
 export interface SubjectOptions {
   readonly proxy?: HarnessOptions['proxy'];
   readonly authzDown?: boolean;
+  /** How the proxy is started (cluster.ts: the built package's, for `--workers`). */
+  readonly startProxy?: HarnessOptions['startProxy'];
 }
 
 /**
@@ -46,6 +47,7 @@ async function oxdSubject(options: SubjectOptions): Promise<FaultSubject> {
     proxy: { ...FAST, ...options.proxy },
     oxdDown: options.authzDown === true,
     waitRegistered: options.authzDown !== true,
+    ...(options.startProxy === undefined ? {} : { startProxy: options.startProxy }),
   });
   const { oxd } = harness;
   const asOxdFault = (fault: DecisionFault) => {
@@ -82,14 +84,7 @@ async function oxdSubject(options: SubjectOptions): Promise<FaultSubject> {
     freshRpt: async (method, path) => {
       const ticket = (await harness.send(path, { method })).json().ticket;
       if (ticket === undefined) throw new Error(`expected a ticket for ${method} ${path}`);
-      const rp = await OxdClient.fromConfigFile(harness.iniFile);
-      try {
-        const result = await rp.umaRpGetRpt(ticket);
-        if (!('access_token' in result)) throw new Error('need_info where an RPT was expected');
-        return result.access_token;
-      } finally {
-        await rp.close();
-      }
+      return oxdRpt(harness.iniFile, ticket);
     },
   };
 }
@@ -105,6 +100,7 @@ async function uma2Subject(options: SubjectOptions): Promise<FaultSubject> {
     proxy: { ...fast, asTimeout: oxdTimeout, ...options.proxy },
     oxdDown: options.authzDown === true,
     waitRegistered: options.authzDown !== true,
+    ...(options.startProxy === undefined ? {} : { startProxy: options.startProxy }),
   });
   const { as } = harness;
   const asFault = (fault: DecisionFault): DevAsFault => {
@@ -213,6 +209,15 @@ export async function traffic(subject: FaultSubject, rpt: string, rounds: number
   expect(forwarded, 'requests forwarded without a 200 to a granted caller').toBe(grantedOk);
   for (const caller of ['forged', 'anonymous'] as const) expect(byCaller.get(caller), `${caller} requests`).not.toContain(200);
   return { byStatus, byCaller, forwarded };
+}
+
+/** A granted caller gets 200 again and the others their tickets, from whichever process answers: service has resumed. */
+export async function expectServing(subject: FaultSubject, rpt: string): Promise<Tally> {
+  const tally = await traffic(subject, rpt, 2);
+  expect(tally.byCaller.get('granted')).toEqual([200, 200]);
+  expect(tally.byCaller.get('forged')).toEqual([401, 401]);
+  expect(tally.byCaller.get('anonymous')).toEqual([401, 401]);
+  return tally;
 }
 
 /** Prints the scenario's figure: `faults: <mode>: <scenario>: 200×12 503×24`. */

@@ -17,8 +17,12 @@ export interface RawUpstream {
   close(): Promise<void>;
 }
 
-/** Answers every received chunk that ends a head with a tiny 200, and records all bytes. */
-export async function startRawUpstream(): Promise<RawUpstream> {
+/**
+ * Answers every received chunk that ends a head with a tiny 200 — or, given `complete`, each time
+ * it says the bytes received so far end a request (a backend that reads a whole body before
+ * answering) — and records all bytes.
+ */
+export async function startRawUpstream(complete?: (received: string) => boolean): Promise<RawUpstream> {
   let received = '';
   const perConnection: string[] = [];
   const waiters: { readonly suffix: string; readonly resolve: () => void }[] = [];
@@ -27,7 +31,7 @@ export async function startRawUpstream(): Promise<RawUpstream> {
     socket.on('data', (chunk: Buffer) => {
       received += chunk.toString('latin1');
       perConnection[index] = `${perConnection[index] ?? ''}${chunk.toString('latin1')}`;
-      if (chunk.includes('\r\n\r\n')) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      if (complete === undefined ? chunk.includes('\r\n\r\n') : complete(received)) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
       for (const waiter of waiters) if (received.endsWith(waiter.suffix)) waiter.resolve();
     });
     socket.on('error', () => undefined);

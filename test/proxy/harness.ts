@@ -167,6 +167,8 @@ export interface HarnessOptions {
   readonly waitRegistered?: boolean;
   /** Start with oxd (or the AS) stopped (boot-outage tests). */
   readonly oxdDown?: boolean;
+  /** Starts the proxy (default: src's startProxy; `--workers` above 1 needs the built package's). */
+  readonly startProxy?: typeof startProxy;
 }
 
 export function iniFor(oxd: DevOxd, protocol: Protocol): string {
@@ -175,6 +177,18 @@ export function iniFor(oxd: DevOxd, protocol: Protocol): string {
       ? `host = 127.0.0.1\nport = ${oxd.socketAddress?.port ?? 0}\nprotocol = socket`
       : `host = ${protocol === 'rest' ? oxd.restUrl : oxd.httpsExtensionUrl}\nprotocol = ${protocol}`;
   return `[oxd]\n${oxdSection}\nid =\ntimeout_ms = 2000\n\n[client]\nop_host = ${oxd.opHost}\nauthorization_redirect_uri = https://rp.example.org/callback\nscope = openid,uma_protection\n`;
+}
+
+/** Trades a ticket for an RPT as an RP of the site in `iniFile` (uma_rp_get_rpt), on a client of its own. */
+export async function oxdRpt(iniFile: string, ticket: string): Promise<string> {
+  const rp = await OxdClient.fromConfigFile(iniFile);
+  try {
+    const result = await rp.umaRpGetRpt(ticket);
+    if (!('access_token' in result)) throw new Error('need_info where an RPT was expected');
+    return result.access_token;
+  } finally {
+    await rp.close();
+  }
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -192,7 +206,7 @@ async function startOxdHarness(options: HarnessOptions): Promise<Harness> {
   await writeFile(iniFile, iniFor(oxd, protocol));
   if (options.oxdDown === true) await oxd.stop();
   const logs = new LogCapture();
-  const proxy = await startProxy({ ...proxyDefaults(policyFile, backend, logs), oxdConfig: iniFile, ...options.proxy });
+  const proxy = await (options.startProxy ?? startProxy)({ ...proxyDefaults(policyFile, backend, logs), oxdConfig: iniFile, ...options.proxy });
   if (options.waitRegistered ?? true) await proxy.registered;
   let rpClient: OxdClient | null = null;
   const authz: AuthzControl = {
@@ -251,7 +265,7 @@ async function startUma2Harness(options: HarnessOptions): Promise<Harness> {
   await writeFile(policyFile, options.policy ?? POLICY);
   if (options.oxdDown === true) await as.stop();
   const logs = new LogCapture();
-  const proxy = await startProxy({
+  const proxy = await (options.startProxy ?? startProxy)({
     ...proxyDefaults(policyFile, backend, logs),
     authz: 'uma2',
     issuer: as.issuer,

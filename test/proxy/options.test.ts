@@ -130,9 +130,12 @@ describe('resolveServeOptions: --authz uma2 (direct mode)', () => {
     { name: 'a zero deadline', input: { issuer: 'https://a', asTimeout: '0' }, option: '--as-timeout' },
     { name: 'an unreadable secret file', input: { issuer: 'https://a', clientSecret: undefined, clientSecretFile: '/nonexistent/secret' }, option: '--client-secret-file' },
     { name: 'a switch that is not a boolean', input: { issuer: 'https://a', insecureSkipTlsVerify: 'maybe' }, option: '--insecure-skip-tls-verify' },
-    { name: 'more than one worker (workers read the oxd ini)', input: { issuer: 'https://a', workers: 2 }, option: '--workers' },
   ])('refuses $name', ({ input, option }) => {
     expect(problems({ ...base, ...input }).map((p) => p.split(':')[0])).toEqual([option]);
+  });
+
+  it('takes --workers above 1 (each worker decides under the ids the primary registered)', () => {
+    expect(resolveServeOptions({ ...base, issuer: 'https://a', workers: 2 }).workers).toBe(2);
   });
 
   it('accepts plain HTTP on loopback, and elsewhere only with --allow-http-as', () => {

@@ -48,8 +48,8 @@ afterEach(async () => {
 const SMUGGLED = 'GET /admin HTTP/1.1\r\nHost: backend\r\n\r\n';
 const chunked = (body: string): string => `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
 
-async function start(): Promise<{ h: Harness; up: RawUpstream }> {
-  up = await startRawUpstream();
+async function start(complete?: (received: string) => boolean): Promise<{ h: Harness; up: RawUpstream }> {
+  up = await startRawUpstream(complete);
   h = await startHarness({ proxy: { upstream: up.url } });
   return { h, up };
 }
@@ -64,18 +64,28 @@ describe('node-http-proxy#1720 deleteLength smuggling', () => {
     expect(up.bytes()).toBe('');
   });
 
-  it('a chunked POST is forwarded with its chunked framing intact (no second request appears)', async () => {
-    const { h, up } = await start();
+  it('a chunked POST is forwarded with its body framed (chunked, or its exact length), never as a second request', async () => {
+    // The forwarder sends the body as it arrives, chunked, unless all of it is already there,
+    // when it sends its exact Content-Length: either framing keeps the would-be request inside
+    // the body. This upstream reads the whole body before answering: one answering on the head
+    // alone would see the rest dropped with the connection (the forwarder stops sending a body
+    // once its answer is complete), leaving no body to look at.
+    const exactLength = `content-length: ${SMUGGLED.length}\r\n\r\n`;
+    const { h, up } = await start((r) => r.endsWith('\r\n0\r\n\r\n') || (r.toLowerCase().includes(exactLength) && r.endsWith(`${exactLength.slice(-4)}${SMUGGLED}`)));
     const response = await rawExchange(h.proxy.url, `POST /public/1 HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked(SMUGGLED)}`);
     expect(response).toMatch(/^HTTP\/1\.1 200/);
-    // The upstream answers on the head alone: the body may still be on its way.
-    await up.receivedThrough('0\r\n\r\n');
     const bytes = up.bytes();
-    expect(bytes).toMatch(/^POST \/public\/1 HTTP\/1\.1\r\n/);
-    expect(bytes.toLowerCase()).toContain('transfer-encoding: chunked');
-    expect(bytes.toLowerCase()).not.toContain('content-length: 0');
-    // The would-be request only ever travels inside a chunk, after its size line.
-    expect(bytes).toContain(`${SMUGGLED.length.toString(16)}\r\n${SMUGGLED}`);
+    const [head = '', ...rest] = bytes.split('\r\n\r\n');
+    expect(head).toMatch(/^POST \/public\/1 HTTP\/1\.1\r\n/);
+    const framing = /^transfer-encoding: chunked$/im.test(head) ? 'chunked' : head.toLowerCase().match(/^content-length: (\d+)$/m)?.[1];
+    const body = rest.join('\r\n\r\n');
+    if (framing === 'chunked') {
+      // The would-be request only ever travels inside a chunk, after its size line.
+      expect(body).toBe(chunked(SMUGGLED));
+    } else {
+      expect(framing).toBe(String(SMUGGLED.length));
+      expect(body).toBe(SMUGGLED);
+    }
   });
 });
 

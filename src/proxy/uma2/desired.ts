@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import type { Policy } from '../../policy/index.js';
 import { canonicalJson } from '../../policy/index.js';
+import type { UmaCondition } from '../../oxd/index.js';
 import type { AsDialect, ResourceDescription } from '../../uma/index.js';
+import type { ResourceBinding } from './rpt-facts.js';
 
 /** The `type` of every resource umagate registers: with the name prefix, what marks it as ours. */
 export const UMAGATE_RESOURCE_TYPE = 'urn:umagate:resource';
@@ -17,18 +19,10 @@ export const UMAGATE_RESOURCE_TYPE = 'urn:umagate:resource';
  */
 export const JANSSEN_RESOURCE_EXP = 4_102_444_800;
 
-export interface DesiredResource {
-  /** (pattern, methods): unique within a policy, stable across edits of anything else. */
-  readonly key: string;
-  readonly pattern: string;
-  readonly methods: readonly string[];
+export interface DesiredResource extends ConditionBinding {
   readonly description: ResourceDescription & { readonly name: string; readonly type: string };
   /** sha256 of the description: equal hash, nothing to write. */
   readonly hash: string;
-  /** The scopes a permission must share one of: `scopes`, else the expression's `data`. */
-  readonly required: readonly string[];
-  /** What a ticket asks for: `ticketScopes`, else the required list. */
-  readonly ticketScopes: readonly string[];
 }
 
 /** The lookup key of a (pattern, method) pair a request matched. */
@@ -41,12 +35,52 @@ export function resourceName(prefix: string, pattern: string, methods: readonly 
   return `${prefix}[${methods.join(', ')}] ${pattern}`;
 }
 
+/** One (pattern, condition) of a policy as direct mode decides on it: what a permission must share, what a ticket asks for. */
+export interface ConditionBinding {
+  /** (pattern, methods): unique within a policy, stable across edits of anything else. */
+  readonly key: string;
+  readonly pattern: string;
+  readonly methods: readonly string[];
+  /** The scopes a permission must share one of: `scopes`, else the expression's `data`. */
+  readonly required: readonly string[];
+  /** What a ticket asks for: `ticketScopes`, else the required list. */
+  readonly ticketScopes: readonly string[];
+}
+
+/** The key of one (pattern, condition): what the AS resource id of that condition is filed under. */
+export function conditionKey(pattern: string, methods: readonly string[]): string {
+  return JSON.stringify([pattern, methods]);
+}
+
+/** Every (pattern, condition) of the policy, in policy order. Pure and dialect-free: a cluster worker computes it too. */
+export function conditionBindings(policy: Policy): ConditionBinding[] {
+  return policy.registration.flatMap((resource) => resource.conditions.map((condition) => bindingOf(resource.path, condition)));
+}
+
+function bindingOf(pattern: string, condition: UmaCondition): ConditionBinding {
+  const required = condition.scopes ?? condition.scope_expression?.data ?? [];
+  return { key: conditionKey(pattern, condition.httpMethods), pattern, methods: condition.httpMethods, required, ticketScopes: condition.ticketScopes ?? required };
+}
+
+/**
+ * The lookup table of decisions: bindingKey(pattern, method) → the condition's AS resource, for
+ * every condition `ids` (condition key → AS resource id) names; a condition without an id is
+ * left out, so asking about it reads as drift.
+ */
+export function resourceBindings(policy: Policy, ids: ReadonlyMap<string, string>): Map<string, ResourceBinding> {
+  const bindings = new Map<string, ResourceBinding>();
+  for (const c of conditionBindings(policy)) {
+    const id = ids.get(c.key);
+    if (id === undefined) continue;
+    for (const method of c.methods) bindings.set(bindingKey(c.pattern, method), { id, required: c.required, ticketScopes: c.ticketScopes });
+  }
+  return bindings;
+}
+
 export function desiredResources(policy: Policy, dialect: AsDialect, prefix: string): DesiredResource[] {
   return policy.registration.flatMap((resource) =>
     resource.conditions.map((condition) => {
       const expression = condition.scope_expression;
-      const required = condition.scopes ?? expression?.data ?? [];
-      const ticketScopes = condition.ticketScopes ?? required;
       const description = {
         name: resourceName(prefix, resource.path, condition.httpMethods),
         type: UMAGATE_RESOURCE_TYPE,
@@ -54,15 +88,7 @@ export function desiredResources(policy: Policy, dialect: AsDialect, prefix: str
         resource_scopes: dedupe([...(condition.scopes ?? []), ...(expression?.data ?? []), ...(condition.ticketScopes ?? [])]),
         ...(dialect === 'janssen' ? janssenExtensions(expression) : {}),
       };
-      return {
-        key: JSON.stringify([resource.path, condition.httpMethods]),
-        pattern: resource.path,
-        methods: condition.httpMethods,
-        description,
-        hash: descriptionHash(description),
-        required,
-        ticketScopes,
-      };
+      return { ...bindingOf(resource.path, condition), description, hash: descriptionHash(description) };
     }),
   );
 }

@@ -9,7 +9,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import autocannon from 'autocannon';
 import { percentileInPlace } from './stats.js';
 import { ensureDebianTool } from './tools.js';
 
@@ -89,6 +88,8 @@ const MAX_REQUESTS = 2_000_000;
 const autocannonGenerator: LoadGenerator = {
   name: 'autocannon (in the runner process)',
   async run(spec) {
+    // Loaded only when wrk is missing: it is a large module to load at every start.
+    const { default: autocannon } = await import('autocannon');
     const latencies = new Float64Array(MAX_REQUESTS);
     let recorded = 0;
     let next = 0;

@@ -25,14 +25,14 @@ function childrenOf(pid: number): number[] {
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
 
-/** User + system CPU time in µs (fields 14 and 15, counted after the parenthesised name). */
+/** User + system CPU time in µs (fields 14 and 15, counted after the parenthesised name); NaN if unreadable. */
 function cpuMicros(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / USER_HZ;
   } catch {
-    return 0;
+    return Number.NaN;
   }
 }
 
@@ -54,8 +54,12 @@ export function treeRssMiB(pid: number): number {
   return total === 0 ? Number.NaN : total / 1024;
 }
 
-/** CPU time used so far by the live processes of the tree, in µs (NaN without /proc). */
+/**
+ * CPU time used so far by the live processes of the tree, in µs; NaN without /proc. A process
+ * that has not yet used a clock tick (an idle nginx master and its fresh workers) reads 0.
+ */
 export function treeCpuMicros(pid: number): number {
-  const total = sumOverTree(pid, cpuMicros);
-  return total === 0 ? Number.NaN : total;
+  if (Number.isNaN(cpuMicros(pid))) return Number.NaN;
+  // A child that exits between listing and reading adds nothing rather than NaN.
+  return sumOverTree(pid, (p) => cpuMicros(p) || 0);
 }

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { pinLoadGenerator } from './cpu-pinning.js';
 import { runLoad } from './load.js';
 import { readCounters } from './proxy-metrics.js';
-import { PROTECTED_PATH, PUBLIC_PATH, startProxyRig, type BenchProxy, type ProxyRig } from './proxy-rig.js';
+import { PROTECTED_PATH, PUBLIC_PATH, startProxyRig, type ProxyRig, type RigProxy } from './proxy-rig.js';
 
 const CONNECTIONS = 16;
 const WARMUP_SECONDS = 2;
@@ -45,7 +45,7 @@ interface CpuProfile {
 type ScenarioName = 'public' | 'hit' | 'miss';
 
 interface Target {
-  readonly proxy: BenchProxy;
+  readonly proxy: RigProxy;
   readonly path: string;
   readonly headersFor: (connection: number) => Readonly<Record<string, string>>;
 }
@@ -53,14 +53,16 @@ interface Target {
 async function targetOf(rig: ProxyRig, scenario: ScenarioName): Promise<Target> {
   switch (scenario) {
     case 'public':
-      return { proxy: rig.cached, path: PUBLIC_PATH, headersFor: () => ({}) };
+      return { proxy: await rig.startProxy('cached', 60), path: PUBLIC_PATH, headersFor: () => ({}) };
     case 'hit': {
-      const [rpt] = await rig.rpts(rig.cached, 1);
-      return { proxy: rig.cached, path: PROTECTED_PATH, headersFor: () => ({ authorization: `Bearer ${rpt ?? ''}` }) };
+      const proxy = await rig.startProxy('cached', 60);
+      const [rpt] = await rig.rpts(proxy, 1);
+      return { proxy, path: PROTECTED_PATH, headersFor: () => ({ authorization: `Bearer ${rpt ?? ''}` }) };
     }
     case 'miss': {
-      const rpts = await rig.rpts(rig.uncached, CONNECTIONS);
-      return { proxy: rig.uncached, path: PROTECTED_PATH, headersFor: (c) => ({ authorization: `Bearer ${rpts[c] ?? ''}` }) };
+      const proxy = await rig.startProxy('uncached', 0);
+      const rpts = await rig.rpts(proxy, CONNECTIONS);
+      return { proxy, path: PROTECTED_PATH, headersFor: (c) => ({ authorization: `Bearer ${rpts[c] ?? ''}` }) };
     }
   }
 }
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
   const perfFile = join(dir, 'perf.data');
   if (profilerArg === 'perf') ensurePerf();
   const pinning = pinLoadGenerator();
-  const rig = await startProxyRig(pinning, profilerFlags(profilerArg, dir));
+  const rig = await startProxyRig(pinning, { proxyNodeArgs: profilerFlags(profilerArg, dir) });
   let requests: number;
   let cpuMicros: number;
   let upstreamMicros: number;

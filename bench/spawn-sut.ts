@@ -93,3 +93,18 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * Promise.all that waits for every promise before failing: starts run in parallel, and a failed
+ * one must not leave the others still starting when the caller's cleanup stops what started.
+ * Typed per position, as Promise.all is.
+ */
+export async function settleAll<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const values: unknown[] = [];
+  for (const result of await Promise.allSettled(promises)) {
+    if (result.status === 'rejected') throw result.reason;
+    values.push(result.value);
+  }
+  // Promise.allSettled keeps the order, so position K holds T[K].
+  return values as unknown as T;
+}

@@ -4,6 +4,7 @@
  * the reason, so the run prints why a row is skipped instead of failing.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { progress } from './progress.js';
 
 export type ToolLookup = { readonly found: true; readonly path: string } | { readonly found: false; readonly reason: string };
 
@@ -39,7 +40,7 @@ export function ensureDebianTool(binary: string, debianPackage: string): ToolLoo
   if (existing !== null) return { found: true, path: existing };
   if (process.getuid?.() !== 0) return { found: false, reason: `${binary} is not installed and installing Debian package ${debianPackage} needs root` };
   if (which('apt-get') === null) return { found: false, reason: `${binary} is not installed and there is no apt-get to install Debian package ${debianPackage}` };
-  console.error(`bench: ${binary} not found; installing Debian package ${debianPackage}`);
+  progress(`${binary} not found; installing Debian package ${debianPackage}`);
   const failure = aptInstall(debianPackage);
   const installed = which(binary);
   if (installed !== null) return { found: true, path: installed };

@@ -13,14 +13,18 @@
  */
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { isIP } from 'node:net';
 import { PassThrough, type Duplex } from 'node:stream';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import httpProxy from 'http-proxy';
-import { Agent as UndiciAgent, type Dispatcher } from 'undici';
+import { Agent as UndiciAgent, buildConnector, type Dispatcher } from 'undici';
 import { errorCode } from '../errors.js';
 import { UpstreamError } from './errors.js';
 
 export interface ForwarderOptions {
   readonly upstream: URL;
+  /** The certificates an https:// upstream is checked against; null: Node's defaults. */
+  readonly ca?: readonly string[] | null;
   /** Deadline for connecting, for the backend to start answering, and for a pause in its answer, in ms. */
   readonly timeoutMs: number;
 }
@@ -82,6 +86,12 @@ type UndiciHeaders = Record<string, string | string[] | undefined>;
 /** Everything about the backend a request needs, computed once. */
 interface Upstream {
   readonly origin: string;
+  /**
+   * The TLS server name of an https:// upstream, given with every request: undici otherwise
+   * derives it from the Host header, which is the client's, and drops pooled connections
+   * whenever it changes. Null for plain HTTP.
+   */
+  readonly servername: string | null;
   /** The keep-alive pool ordinary requests go through. */
   readonly pool: UndiciAgent;
   /** Closes every connection after one request: the one retry of a request a stale connection lost. */
@@ -94,11 +104,14 @@ interface Upstream {
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const https = options.upstream.protocol === 'https:';
+  const tls = https ? upstreamTls(options.upstream, options.ca ?? null) : null;
   // Every deadline of an exchange is the upstream timeout: connecting, the answer's head, and
-  // any pause in its body. TLS is verified against the system's CAs (and NODE_EXTRA_CA_CERTS).
-  const agentOptions = { connect: { timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connections: null } as const;
+  // any pause in its body.
+  const connect = tls === null ? { timeout: options.timeoutMs } : pinnedConnector(tls, options.timeoutMs);
+  const agentOptions = { connect, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connections: null } as const;
   const up: Upstream = {
     origin: options.upstream.origin,
+    servername: tls === null ? null : (tls.servername || tls.host),
     // Keep-alive to the backend dominates a Node proxy's throughput (node-http-proxy#1058).
     pool: new UndiciAgent({ ...agentOptions, keepAliveTimeout: UPSTREAM_IDLE_MS }),
     fresh: new UndiciAgent({ ...agentOptions, pipelining: 0 }),
@@ -108,7 +121,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   };
   // An upgrade attempt gets a connection of its own that is never pooled: whatever the backend
   // answered, and whatever it still expects to read, no later request may be sent after it.
-  const upgradeAgent = https ? new HttpsAgent({ keepAlive: false }) : new HttpAgent({ keepAlive: false });
+  const upgradeAgent = tls === null ? new HttpAgent({ keepAlive: false }) : new HttpsAgent({ keepAlive: false, ...tls.options });
   const proxy = httpProxy.createProxyServer({
     target: options.upstream.href,
     xfwd: false, // request-headers.ts sets X-Forwarded-* itself, after dropping spoofed ones
@@ -203,6 +216,7 @@ class WebExchange implements Dispatcher.DispatchHandler {
         headers: this.#headers as Record<string, string | string[]>,
         body: this.#hasBody ? bodyOf(this.#req) : null,
         reset: dispatcher === this.#up.fresh,
+        ...(this.#up.servername === null ? {} : { servername: this.#up.servername }),
       },
       this,
     );
@@ -277,6 +291,49 @@ class WebExchange implements Dispatcher.DispatchHandler {
     this.#settled = true;
     this.#report(translate(err, this.#up));
   }
+}
+
+/** How an https:// upstream is reached: its own name, never the client's Host. */
+interface UpstreamTls {
+  /** The upstream URL's host (brackets of an IPv6 literal removed). */
+  readonly host: string;
+  /** SNI: the host when it is a name; '' for an address, which RFC 6066 keeps out of SNI. */
+  readonly servername: string;
+  /** For both Node's https.Agent (upgrades) and undici's connector. */
+  readonly options: {
+    readonly servername: string;
+    readonly checkServerIdentity: (name: string, cert: PeerCertificate) => Error | undefined;
+    readonly ca?: string[];
+  };
+}
+
+/**
+ * Node's https.Agent and undici both take the server name from the request's Host header unless
+ * told otherwise, and the Host sent upstream is the client's (the gateway's public name): the
+ * backend's certificate would be checked against a name it does not carry, and a client could
+ * choose the name the proxy accepts. The name is pinned to the upstream URL's host instead.
+ */
+function upstreamTls(upstream: URL, ca: readonly string[] | null): UpstreamTls {
+  const host = upstream.hostname.replace(/^\[(.*)\]$/, '$1');
+  const servername = isIP(host) === 0 ? host : '';
+  return {
+    host,
+    servername,
+    options: {
+      servername,
+      checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert),
+      ...(ca === null ? {} : { ca: [...ca] }),
+    },
+  };
+}
+
+/** undici's connector with the server name and the identity check pinned to the upstream's. */
+function pinnedConnector(tls: UpstreamTls, timeout: number): buildConnector.connector {
+  const connector = buildConnector({ ...tls.options, timeout });
+  return (connectOptions, callback) => {
+    // undici hands over the request's server name; an address gets none (undefined → no SNI).
+    connector({ ...connectOptions, servername: tls.servername === '' ? undefined : tls.servername } as buildConnector.Options, callback);
+  };
 }
 
 /**

@@ -6,6 +6,8 @@
 import { BlockList, isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { OptionsError, type OptionProblem } from './errors.js';
+import { loadCaBundle } from '../common/ca-bundle.js';
+import { errorMessage } from '../errors.js';
 import { parseAuthzMode, parseUma2Options, refuseUma2Flags, type AuthzMode, type Uma2Options, type Uma2OptionsInput } from './uma2-options.js';
 
 /** Policy file read when --policy is not given. */
@@ -56,6 +58,8 @@ export interface ServeOptions {
   readonly uma2: Uma2Options | null;
   readonly oxdConfig: string;
   readonly upstream: URL;
+  /** The certificates an https:// upstream is checked against (public roots plus --upstream-ca-file); null: Node's defaults. */
+  readonly upstreamCa: readonly string[] | null;
   readonly listen: ListenAddress;
   readonly adminListen: ListenAddress;
   readonly passCredentials: 'pass' | 'hide';
@@ -80,6 +84,7 @@ export interface ServeOptionsInput extends Uma2OptionsInput {
   readonly authz?: string | undefined;
   readonly oxdConfig?: string | undefined;
   readonly upstream?: string | undefined;
+  readonly upstreamCaFile?: string | undefined;
   readonly listen?: string | undefined;
   readonly adminListen?: string | undefined;
   readonly passCredentials?: string | undefined;
@@ -116,6 +121,7 @@ export function resolveServeOptions(input: ServeOptionsInput & TuningInput): Ser
   };
 
   const upstream = parseUpstream(input.upstream, fail);
+  const upstreamCa = parseUpstreamCa(input.upstreamCaFile, upstream, fail);
   const { authz, uma2 } = parseMode(input, fail);
   const listen = parseListen('--listen', input.listen ?? DEFAULT_LISTEN, fail);
   const adminListen = parseListen('--admin-listen', input.adminListen ?? DEFAULT_ADMIN_LISTEN, fail);
@@ -145,6 +151,7 @@ export function resolveServeOptions(input: ServeOptionsInput & TuningInput): Ser
     uma2,
     oxdConfig: input.oxdConfig ?? DEFAULT_OXD_CONFIG,
     upstream,
+    upstreamCa,
     listen,
     adminListen,
     passCredentials: passCredentials === 'hide' ? 'hide' : 'pass',
@@ -218,6 +225,26 @@ function parseUpstream(value: string | undefined, fail: Fail): URL | null {
     return null;
   }
   return url;
+}
+
+/** `--upstream-ca-file`: a private CA (or self-signed certificate) for an https:// backend. */
+function parseUpstreamCa(file: string | undefined, upstream: URL | null, fail: Fail): readonly string[] | null {
+  if (file === undefined || file === '') return null;
+  if (upstream !== null && upstream.protocol !== 'https:') {
+    fail('--upstream-ca-file', `applies to an https:// upstream only, and --upstream is ${upstream.href}`);
+    return null;
+  }
+  const bundle = loadCaBundle(file);
+  switch (bundle.kind) {
+    case 'ok':
+      return bundle.ca;
+    case 'unreadable':
+      fail('--upstream-ca-file', `cannot read ${file}: ${errorMessage(bundle.cause)}`);
+      return null;
+    case 'not_pem':
+      fail('--upstream-ca-file', `${file} holds no PEM certificate`);
+      return null;
+  }
 }
 
 /** Accepts `host:port`, `[v6]:port`, `:port` and `port` (all interfaces). */

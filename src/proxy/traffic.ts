@@ -64,7 +64,7 @@ export class TrafficPlane {
     this.#deps = deps;
     this.#state = deps.initialState;
     this.#authorizer = this.#createAuthorizer();
-    this.#forwarder = createForwarder({ upstream: deps.options.upstream, timeoutMs: deps.options.upstreamTimeoutMs });
+    this.#forwarder = createForwarder({ upstream: deps.options.upstream, ca: deps.options.upstreamCa, timeoutMs: deps.options.upstreamTimeoutMs });
     this.#server = this.#createServer(this.#handlerDeps());
   }
 

@@ -29,6 +29,7 @@ const FLAGS: readonly { readonly flag: string; readonly env: string; readonly de
   { flag: '--cache-max <entries>', env: 'UMAGATE_CACHE_MAX', default: '(default: "10000"' },
   { flag: '--trust-proxy <cidrs>', env: 'UMAGATE_TRUST_PROXY', default: '(default: none)' },
   { flag: '--log-level <level>', env: 'UMAGATE_LOG_LEVEL', default: 'default: "info"' },
+  { flag: '--upstream-ca-file <file>', env: 'UMAGATE_UPSTREAM_CA_FILE', default: 'private CA' },
   { flag: '--upstream-timeout <seconds>', env: 'UMAGATE_UPSTREAM_TIMEOUT', default: '(default: "30"' },
   { flag: '--oxd-timeout <seconds>', env: 'UMAGATE_OXD_TIMEOUT', default: '(default: "5"' },
   { flag: '--oxd-per-client <n>', env: 'UMAGATE_OXD_PER_CLIENT', default: '(default: "16"' },

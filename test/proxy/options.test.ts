@@ -6,6 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { OptionsError } from '../../src/proxy/errors.js';
 import { isTrustedPeer, resolveServeOptions, type ServeOptionsInput } from '../../src/proxy/options.js';
 
+function problems(input: ServeOptionsInput): string[] {
+  try {
+    resolveServeOptions(input);
+  } catch (err) {
+    return (err as OptionsError).problems.map((p) => `${p.option}: ${p.message}`);
+  }
+  return [];
+}
+
 describe('resolveServeOptions', () => {
   it('applies the documented defaults', () => {
     const o = resolveServeOptions({ upstream: 'http://127.0.0.1:3000' });
@@ -58,6 +67,19 @@ describe('resolveServeOptions', () => {
     expect(resolveServeOptions({ upstream: 'http://u', listen: value }).listen).toEqual({ host, port });
   });
 
+  it('--upstream-ca-file: read once into the trusted certificates, and refused with the reason', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'umagate-options-'));
+    const pem = join(dir, 'ca.pem');
+    await writeFile(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const notPem = join(dir, 'ca.txt');
+    await writeFile(notPem, 'hello');
+    expect(resolveServeOptions({ upstream: 'https://backend.internal' }).upstreamCa).toBeNull();
+    expect(resolveServeOptions({ upstream: 'https://backend.internal', upstreamCaFile: pem }).upstreamCa?.at(-1)).toContain('BEGIN CERTIFICATE');
+    expect(problems({ upstream: 'https://backend.internal', upstreamCaFile: notPem })).toEqual([`--upstream-ca-file: ${notPem} holds no PEM certificate`]);
+    expect(problems({ upstream: 'https://backend.internal', upstreamCaFile: join(dir, 'missing.pem') })[0]).toMatch(/^--upstream-ca-file: cannot read .*missing\.pem: /);
+    expect(problems({ upstream: 'http://backend.internal', upstreamCaFile: pem })).toEqual(['--upstream-ca-file: applies to an https:// upstream only, and --upstream is http://backend.internal/']);
+  });
+
   it('trust-proxy CIDRs match IPv4, IPv4-mapped and IPv6 peers', () => {
     const o = resolveServeOptions({ upstream: 'http://u', trustProxy: '10.0.0.0/8, ::1' });
     expect(isTrustedPeer(o, '10.2.3.4')).toBe(true);
@@ -70,15 +92,6 @@ describe('resolveServeOptions', () => {
 
 describe('resolveServeOptions: --authz uma2 (direct mode)', () => {
   const base = { upstream: 'http://127.0.0.1:3000', authz: 'uma2', clientId: 'umagate', clientSecret: 's3cret' } as const;
-
-  function problems(input: ServeOptionsInput): string[] {
-    try {
-      resolveServeOptions(input);
-    } catch (err) {
-      return (err as OptionsError).problems.map((p) => `${p.option}: ${p.message}`);
-    }
-    return [];
-  }
 
   it('appends the well-known suffix to the issuer, keeping its path, and applies the defaults', () => {
     const o = resolveServeOptions({ ...base, issuer: 'https://kc.example.org/realms/demo/' });

@@ -37,6 +37,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(envOption('--cache-max <entries>', 'grants kept at most', 'CACHE_MAX', String(DEFAULT_CACHE_MAX)))
     .addOption(envOption('--trust-proxy <cidrs>', 'comma-separated CIDRs whose X-Forwarded-* headers are kept (default: none)', 'TRUST_PROXY'))
     .addOption(envOption('--log-level <level>', 'log level', 'LOG_LEVEL', DEFAULT_LOG_LEVEL).choices(LOG_LEVELS))
+    .addOption(envOption('--upstream-ca-file <file>', 'PEM CA bundle for an https:// backend signed by a private CA (added to the public roots)', 'UPSTREAM_CA_FILE'))
     .addOption(envOption('--upstream-timeout <seconds>', 'how long the backend may take to answer (then 504)', 'UPSTREAM_TIMEOUT', String(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)))
     .addOption(oxdTimeoutFlag('deadline of one oxd call (then 503)'))
     .addOption(envOption('--oxd-per-client <n>', 'oxd-bound requests one client may have waiting, with and without a token each (then 429)', 'OXD_PER_CLIENT', String(DEFAULT_OXD_PER_CLIENT)))

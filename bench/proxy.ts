@@ -54,12 +54,20 @@ interface Scenario {
   readonly proxy: RigProxy | null;
   /** The process tree whose RSS is reported. */
   readonly pid: number;
+  /** The process serving the backend (and the dev oxd and dev AS): what a row costs it. */
+  readonly upstreamPid: number;
 }
 
 interface Sample extends LoadFigures {
   readonly rssMiB: number;
   /** CPU time of the row's process tree (the proxy; the backend for "backend direct") per request. */
   readonly cpuMicrosPerRequest: number;
+  /**
+   * CPU time of the upstream process per request: the backend's share of the machine, which grows
+   * with what a proxy adds to each request (its X-Forwarded-* and X-Request-Id, echoed back) and,
+   * on a miss, with the dev oxd's or dev AS's work. On shared cores it is throughput lost too.
+   */
+  readonly upstreamCpuMicrosPerRequest: number;
   readonly calls: AuthzCalls | null;
 }
 
@@ -100,13 +108,16 @@ function callsBetween(proxy: RigProxy, before: ProxyCounters, after: ProxyCounte
 async function measure(load: LoadGenerator, scenario: Scenario, seconds: number): Promise<Sample> {
   const before = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
   const cpuBefore = treeCpuMicros(scenario.pid);
+  const upstreamBefore = treeCpuMicros(scenario.upstreamPid);
   const figures = await load.run({ url: scenario.url, connections: CONNECTIONS, seconds, tokens: scenario.tokens });
   // No request completed (the row's server stalled): no per-request figure rather than a huge one.
-  const cpuMicrosPerRequest = figures.requests === 0 ? Number.NaN : (treeCpuMicros(scenario.pid) - cpuBefore) / figures.requests;
+  const perRequest = (micros: number): number => (figures.requests === 0 ? Number.NaN : micros / figures.requests);
+  const cpuMicrosPerRequest = perRequest(treeCpuMicros(scenario.pid) - cpuBefore);
+  const upstreamCpuMicrosPerRequest = perRequest(treeCpuMicros(scenario.upstreamPid) - upstreamBefore);
   const rssMiB = treeRssMiB(scenario.pid);
   const after = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
   const calls = scenario.proxy === null || before === null || after === null ? null : callsBetween(scenario.proxy, before, after);
-  return { ...figures, rssMiB, cpuMicrosPerRequest, calls };
+  return { ...figures, rssMiB, cpuMicrosPerRequest, upstreamCpuMicrosPerRequest, calls };
 }
 
 function summariseCalls(samples: readonly Sample[]): AuthzCalls | null {
@@ -130,6 +141,7 @@ function summarise(samples: readonly Sample[]): NonNullable<ProxyRow['figures']>
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
     rssMiB: mid((s) => s.rssMiB),
     cpuMicrosPerRequest: mid((s) => s.cpuMicrosPerRequest),
+    upstreamCpuMicrosPerRequest: mid((s) => s.upstreamCpuMicrosPerRequest),
     calls: summariseCalls(samples),
     runs: samples.map((s) => s.requestsPerSecond),
   };
@@ -208,11 +220,11 @@ export async function benchProxy(settings: ProxyBenchSettings): Promise<ProxyBen
       rig.rpts(directMissJwt, settings.missTokens),
     ]);
     if (hitRpt === undefined || autoRpt === undefined || directHitRpt === undefined || directAutoRpt === undefined) throw new Error('no RPT for the cache-hit rows');
-    const scenarios: Scenario[] = [{ key: 'backend', name: 'backend direct', url: `${rig.backendUrl}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: rig.upstream.pid }];
+    const scenarios: Scenario[] = [{ key: 'backend', name: 'backend direct', url: `${rig.backendUrl}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: rig.upstream.pid, upstreamPid: rig.upstream.pid }];
     const skipped: ProxyRow[] = [];
     for (const a of anchors) {
       if (a.running === null) skipped.push({ key: a.key, name: a.name, figures: null, skipped: a.skipped });
-      else scenarios.push({ key: a.key, name: a.name, url: `${a.running.url}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: a.running.pid });
+      else scenarios.push({ key: a.key, name: a.name, url: `${a.running.url}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: a.running.pid, upstreamPid: rig.upstream.pid });
     }
     const row = (key: string, name: string, proxy: RigProxy, tokens: readonly string[]): Scenario => ({
       key,
@@ -221,6 +233,7 @@ export async function benchProxy(settings: ProxyBenchSettings): Promise<ProxyBen
       tokens,
       proxy,
       pid: proxy.sut.pid,
+      upstreamPid: rig.upstream.pid,
     });
     const inTurn = `--cache-ttl 0, ${settings.missTokens} RPTs in turn`;
     scenarios.push(

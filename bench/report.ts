@@ -45,19 +45,19 @@ function comparisons(result: ProxyBenchResult, row: ProxyRow, f: Figures): strin
 export function proxyTable(result: ProxyBenchResult): string {
   const bare = figuresOf(result, 'bare');
   const lines = [
-    '| row | req/s | × bare http-proxy | CPU µs/req | p50 ms | p99 ms | p99.9 ms | errors | RSS MiB | note |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| row | req/s | × bare http-proxy | CPU µs/req | upstream CPU µs/req | p50 ms | p99 ms | p99.9 ms | errors | RSS MiB | note |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const row of result.rows) {
     const f = row.figures;
     if (f === null) {
-      lines.push(`| ${row.name} | – | – | – | – | – | – | – | – | skipped: ${row.skipped ?? 'no figures'} |`);
+      lines.push(`| ${row.name} | – | – | – | – | – | – | – | – | – | skipped: ${row.skipped ?? 'no figures'} |`);
       continue;
     }
     const stalled = f.runs.some((r) => r === 0) ? ['a round completed no request (its server stalled): rerun'] : [];
     const notes = [`runs ${f.runs.map(thousands).join(' / ')} req/s`, ...stalled, ...(f.calls === null ? [] : [callsNote(f.calls)]), ...comparisons(result, row, f)];
     const ratio = bare === null ? '–' : `${fixed(f.requestsPerSecond / bare.requestsPerSecond, 2)}×`;
-    lines.push(`| ${row.name} | ${thousands(f.requestsPerSecond)} | ${ratio} | ${fixed(f.cpuMicrosPerRequest, 0)} | ${fixed(f.p50Ms, 2)} | ${fixed(f.p99Ms, 2)} | ${fixed(f.p999Ms, 2)} | ${f.errors} | ${fixed(f.rssMiB, 0)} | ${notes.join('; ')} |`);
+    lines.push(`| ${row.name} | ${thousands(f.requestsPerSecond)} | ${ratio} | ${fixed(f.cpuMicrosPerRequest, 0)} | ${fixed(f.upstreamCpuMicrosPerRequest, 0)} | ${fixed(f.p50Ms, 2)} | ${fixed(f.p99Ms, 2)} | ${fixed(f.p999Ms, 2)} | ${f.errors} | ${fixed(f.rssMiB, 0)} | ${notes.join('; ')} |`);
   }
   return lines.join('\n');
 }

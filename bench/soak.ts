@@ -30,6 +30,7 @@ import { startDevOxd } from '../src/devoxd/index.js';
 import type { StartProxyOptions } from '../src/proxy/index.js';
 import { startEchoBackend } from '../src/sandbox/echo-backend.js';
 import { POLICY, PROTECTED_PATH, iniText } from './proxy-rig.js';
+import { median } from './stats.js';
 
 const GRANTING_PREFIX = 'soak-granted-';
 const CACHE_MAX = 10_000;
@@ -41,7 +42,12 @@ const CONCURRENCY = 32;
  */
 const OXD_PER_CLIENT = CONCURRENCY * 2;
 const SAMPLE_EVERY_MS = 10_000;
-/** Growth from the first sample after warm-up to the last one that still counts as flat. */
+/**
+ * Growth from the first third of the samples after warm-up to the last third (medians of each)
+ * that still counts as flat. Medians, not single samples: RSS swings by tens of MiB from one
+ * sample to the next under load (freed memory the allocator has not handed back yet) and comes
+ * back down, while a leak shows as a level that keeps rising.
+ */
 const FLAT_RSS_RATIO = 1.25;
 const FLAT_HEAP_RATIO = 1.25;
 const FLAT_FD_SLACK = 16;
@@ -255,18 +261,24 @@ async function main(): Promise<void> {
   }
   const range = (pick: (s: Sample) => number, digits: number): string =>
     `${Math.min(...steady.map(pick)).toFixed(digits)}–${Math.max(...steady.map(pick)).toFixed(digits)}`;
-  const maxRss = Math.max(...steady.map((s) => s.rssMiB));
-  const maxHeap = Math.max(...steady.map((s) => s.heapMiB));
-  const maxFds = Math.max(...steady.map((s) => s.fds));
+  const third = Math.max(1, Math.floor(steady.length / 3));
+  const level = (part: readonly Sample[], pick: (s: Sample) => number): number => median(part.map(pick));
+  const early = steady.slice(0, third);
+  const late = steady.slice(-third);
+  const grew = (what: string, pick: (s: Sample) => number, flat: (from: number) => number, unit: string): string | null => {
+    const from = level(early, pick);
+    const to = level(late, pick);
+    return to > flat(from) ? `${what} grew from a median of ${from.toFixed(1)} to ${to.toFixed(1)}${unit} (first third of the steady samples to the last)` : null;
+  };
   const outcomes = [...statuses].map(([k, v]) => `${k}×${v}`).join(' ');
   const failures = [
-    maxRss > first.rssMiB * FLAT_RSS_RATIO ? `RSS grew from ${first.rssMiB.toFixed(1)} to ${maxRss.toFixed(1)} MiB` : null,
-    maxHeap > first.heapMiB * FLAT_HEAP_RATIO ? `heap grew from ${first.heapMiB.toFixed(1)} to ${maxHeap.toFixed(1)} MiB` : null,
-    maxFds > first.fds + FLAT_FD_SLACK ? `descriptors grew from ${first.fds} to ${maxFds}` : null,
+    grew('RSS', (s) => s.rssMiB, (from) => from * FLAT_RSS_RATIO, ' MiB'),
+    grew('heap', (s) => s.heapMiB, (from) => from * FLAT_HEAP_RATIO, ' MiB'),
+    grew('descriptors', (s) => s.fds, (from) => from + FLAT_FD_SLACK, ''),
     [...statuses.keys()].some((k) => k !== '200' && k !== '401') ? 'answers other than 200 (granted) and 401 (denied)' : null,
   ].filter((f) => f !== null);
   process.stdout.write(`soak: ${authz}: ${requests} requests in ${duration} s (${Math.round(requests / duration)}/s), ${requests} distinct RPTs, --cache-max ${CACHE_MAX}: ${outcomes}\n`);
-  process.stdout.write(`soak: ${authz}: from t=${first.atSeconds}s (caches full): RSS ${range((s) => s.rssMiB, 1)} MiB, heap ${range((s) => s.heapMiB, 1)} MiB, fds ${range((s) => s.fds, 0)}; unusual decisions logged: ${proxy.unusualCount}\n`);
+  process.stdout.write(`soak: ${authz}: from t=${first.atSeconds}s (caches full): RSS ${range((s) => s.rssMiB, 1)} MiB (median ${level(early, (s) => s.rssMiB).toFixed(1)} in the first third, ${level(late, (s) => s.rssMiB).toFixed(1)} in the last), heap ${range((s) => s.heapMiB, 1)} MiB, fds ${range((s) => s.fds, 0)}; unusual decisions logged: ${proxy.unusualCount}\n`);
   process.stdout.write(`soak: verdict: ${failures.length === 0 ? 'PASS — RSS, heap and descriptors flat; no error besides denials' : `FAIL — ${failures.join('; ')}`}\n`);
   if (failures.length > 0) process.exitCode = 1;
 }

@@ -60,11 +60,47 @@ function canonicalSegment(raw: string): { forward: string; match: string } | { r
   return { forward: whole.canonical, match: base.decoded };
 }
 
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+/**
+ * Nearly every request: an origin-form target whose path is printable ASCII with no `%`, `;`,
+ * `\`, `#`, empty or dot segment, overlong segment or trailing slash is its own canonical path
+ * and its only reading — what the walk in canonicalizeTarget computes, without splitting and
+ * joining. Null for anything else, which takes that walk.
+ */
+function plainTarget(raw: string): CanonicalTarget | null {
+  if (raw.charCodeAt(0) !== SLASH) return null;
+  const q = raw.indexOf('?');
+  const pathEnd = q === -1 ? raw.length : q;
+  let segmentStart = 1;
+  for (let i = 1; i <= pathEnd; i++) {
+    const code = i === pathEnd ? SLASH : raw.charCodeAt(i);
+    if (code === SLASH) {
+      const length = i - segmentStart;
+      if (length === 0 || length > MAX_SEGMENT_LENGTH) return null;
+      if (raw.charCodeAt(segmentStart) === DOT && (length === 1 || (length === 2 && raw.charCodeAt(segmentStart + 1) === DOT))) return null;
+      segmentStart = i + 1;
+    } else if (code <= 0x20 || code >= 0x7f || code === 0x25 || code === 0x3b || code === 0x5c || code === 0x23) {
+      return null;
+    }
+  }
+  if (q === -1) return { ok: true, path: raw, matchPaths: [raw], query: null };
+  for (let i = q + 1; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f || code === 0x23) return null;
+  }
+  const path = raw.slice(0, q);
+  return { ok: true, path, matchPaths: [path], query: raw.slice(q + 1) };
+}
+
 /**
  * Canonicalises `req.url` as Node gives it (never parsed with `new URL`, which would read `//x`
  * as an authority and `\` as `/`).
  */
 export function canonicalizeTarget(rawTarget: string): CanonicalTarget {
+  const plain = plainTarget(rawTarget);
+  if (plain !== null) return plain;
   const split = splitTarget(rawTarget);
   if ('reason' in split) return reject(split.reason);
   if (split.path === '/') return { ok: true, path: '/', matchPaths: ['/'], query: split.query };

@@ -51,6 +51,23 @@ function forbiddenRawChar(code: number): string | null {
 
 /** Normalises and decodes one segment (no '/' inside); refuses anything ambiguous. */
 export function normalizeSegment(raw: string): SegmentResult {
+  return isPlainAscii(raw) ? { ok: true, canonical: raw, decoded: raw } : normalizeEscaped(raw);
+}
+
+/**
+ * Printable ASCII with no escape and no character forbiddenRawChar refuses: the segment is its
+ * own canonical and decoded form (what normalizeEscaped would build, without its byte array and
+ * UTF-8 decoder), which is nearly every segment of nearly every request.
+ */
+function isPlainAscii(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code <= 0x20 || code >= 0x7f || code === 0x25 || code === 0x5c || code === 0x23) return false;
+  }
+  return true;
+}
+
+function normalizeEscaped(raw: string): SegmentResult {
   let canonical = '';
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {

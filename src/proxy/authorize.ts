@@ -42,8 +42,6 @@ export interface AuthorizerDeps {
 type Answer = Exclude<AuthzAnswer, { readonly kind: 'drift' }>;
 
 const CACHED_GRANT: AccessOutcome = Object.freeze({ kind: 'granted', cacheHit: true });
-const HIT = Object.freeze({ result: 'hit' });
-const MISS = Object.freeze({ result: 'miss' });
 
 export class Authorizer {
   readonly #deps: AuthorizerDeps;
@@ -74,10 +72,10 @@ export class Authorizer {
     const key = this.#deps.cache.key({ tokenHash, method: query.method, pattern: query.pattern, generation: query.generation });
     const { metrics } = this.#deps;
     if (this.#deps.cache.hasGrant(key)) {
-      metrics.cacheLookups.inc(HIT);
+      metrics.countCacheLookup('hit');
       return CACHED_GRANT;
     }
-    metrics.cacheLookups.inc(MISS);
+    metrics.countCacheLookup('miss');
     return this.#miss(query, tokenHash, key);
   }
 

@@ -139,8 +139,9 @@ interface TimedDecision {
 }
 
 /**
- * The decision for a request, and the log fields it starts (timed: oxd's share of the work).
- * Synchronous when the decision is (no oxd call): callers await only a real promise.
+ * The decision for a request, and the log fields it starts (timed: the authorization service's
+ * share of the work). Synchronous when the decision is (no oxd call): callers await only a real
+ * promise.
  */
 function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): TimedDecision | Promise<TimedDecision> {
   const started = performance.now();
@@ -166,11 +167,11 @@ function prepare(deps: HandlerDeps, req: IncomingMessage, url: string, requestId
 
 function rejectedFields(requestId: string, method: string, rejection: Rejection): LogFields {
   const detail = 'detail' in rejection ? rejection.detail : null;
-  return { requestId, generation: null, method, path: null, reading: null, pattern: null, outcome: rejection.code, status: statusOf(rejection.code), cacheHit: false, oxdMs: 0, upstreamMs: null, detail };
+  return { requestId, generation: null, method, path: null, reading: null, pattern: null, outcome: rejection.code, status: statusOf(rejection.code), cacheHit: false, authzMs: 0, upstreamMs: null, detail };
 }
 
 function baseFields(decision: Decision, requestId: string, generation: number, method: string, decideMs: number): LogFields {
-  const askedOxd = decision.kind === 'forward' ? decision.reason === 'granted' && !decision.cacheHit : consultsOxd(decision.rejection);
+  const askedAuthz = decision.kind === 'forward' ? decision.reason === 'granted' && !decision.cacheHit : consultsAuthz(decision.rejection);
   return {
     requestId,
     generation,
@@ -181,18 +182,18 @@ function baseFields(decision: Decision, requestId: string, generation: number, m
     outcome: decision.kind === 'forward' ? decision.reason : decision.rejection.code,
     status: decision.kind === 'forward' ? 0 : statusOf(decision.rejection.code),
     cacheHit: decision.cacheHit,
-    oxdMs: askedOxd ? Math.round(decideMs) : 0,
+    authzMs: askedAuthz ? Math.round(decideMs) : 0,
     upstreamMs: null,
     detail: decision.kind === 'reject' ? decision.detail : null,
   };
 }
 
-function consultsOxd(rejection: Rejection): boolean {
+function consultsAuthz(rejection: Rejection): boolean {
   return rejection.code === 'uma_ticket' || rejection.code === 'uma_forbidden' || rejection.code === 'authorization_unavailable';
 }
 
 function finish(deps: HandlerDeps, fields: LogFields): void {
-  deps.metrics.requests.inc({ outcome: fields.outcome, pattern: fields.pattern ?? 'none' });
+  deps.metrics.countRequest(fields.outcome, fields.pattern);
   const level = fields.outcome === 'authorization_unavailable' || fields.outcome.startsWith('upstream_') ? 'warn' : 'info';
   deps.decisionLog(level, fields);
 }

@@ -12,13 +12,55 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 
 const BREAKER_VALUE: { readonly [S in BreakerState]: number } = { closed: 0, half_open: 1, open: 2 };
 
+interface Tallied<L extends string> {
+  readonly labels: Readonly<Record<L, string>>;
+  count: number;
+}
+
+/**
+ * Per-request counts kept as plain numbers, one per label set, and added to `counter` only when
+ * the registry is read (scrape, cluster aggregation): prom-client hashes and validates the label
+ * set on every `inc`, which on the request path cost more than the rest of the counting.
+ */
+class LabelTally<L extends string> {
+  readonly #entries = new Map<string, Map<string, Tallied<L>>>();
+
+  /** Counts one for the label set (`first`, `second`), made by `labelsOf` the first time only. */
+  add(first: string, second: string, labelsOf: () => Readonly<Record<L, string>>): void {
+    let inner = this.#entries.get(first);
+    if (inner === undefined) {
+      inner = new Map();
+      this.#entries.set(first, inner);
+    }
+    const entry = inner.get(second);
+    if (entry === undefined) inner.set(second, { labels: labelsOf(), count: 1 });
+    else entry.count += 1;
+  }
+
+  /** Moves the counts taken since the last read into the counter. */
+  flushInto(counter: Counter<L>): void {
+    for (const inner of this.#entries.values()) {
+      for (const entry of inner.values()) {
+        if (entry.count === 0) continue;
+        counter.inc(entry.labels, entry.count);
+        entry.count = 0;
+      }
+    }
+  }
+}
+
 export class ProxyMetrics {
   readonly registry = new Registry();
+  readonly #requestTally = new LabelTally<'outcome' | 'pattern'>();
+  readonly #cacheLookupTally = new LabelTally<'result'>();
   readonly requests = new Counter({
     name: 'umagate_requests_total',
     help: 'Requests by outcome and matched resource pattern ("none" when nothing matched)',
     labelNames: ['outcome', 'pattern'] as const,
     registers: [this.registry],
+    collect: () => {
+      this.#requestTally.flushInto(this.requests);
+    },
   });
   readonly oxdCalls = new Histogram({
     name: 'umagate_oxd_call_duration_seconds',
@@ -50,6 +92,9 @@ export class ProxyMetrics {
     help: 'Decision cache lookups by result (hit or miss)',
     labelNames: ['result'] as const,
     registers: [this.registry],
+    collect: () => {
+      this.#cacheLookupTally.flushInto(this.cacheLookups);
+    },
   });
   readonly coalescedWaits = new Counter({
     name: 'umagate_coalesced_waits_total',
@@ -92,6 +137,17 @@ export class ProxyMetrics {
     aggregator: 'max',
     registers: [this.registry],
   });
+
+  /** One answered request, by outcome and matched pattern (null: nothing matched). */
+  countRequest(outcome: string, pattern: string | null): void {
+    const label = pattern ?? 'none';
+    this.#requestTally.add(outcome, label, () => ({ outcome, pattern: label }));
+  }
+
+  /** One decision-cache lookup. */
+  countCacheLookup(result: 'hit' | 'miss'): void {
+    this.#cacheLookupTally.add(result, '', () => ({ result }));
+  }
 
   /** One guarded call: oxd's by command, the AS's by endpoint. */
   observeServiceCall(service: AuthzService, name: string, result: string, seconds: number): void {

@@ -54,7 +54,16 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 const FRAMING = new Set(['content-length', 'transfer-encoding']);
 
 function normalizeHeaderName(name: string): string {
-  return name.toLowerCase().replaceAll('_', '-');
+  const lower = name.toLowerCase();
+  return lower.includes('_') ? lower.replaceAll('_', '-') : lower;
+}
+
+/**
+ * Whether a raw header name is `name` (lower-case, with neither `-` nor `_`: its normalised form
+ * is its lower case). The length is compared first, so the other headers cost no lower-casing.
+ */
+function isNamed(raw: string | undefined, name: string): boolean {
+  return raw !== undefined && raw.length === name.length && raw.toLowerCase() === name;
 }
 
 /** True for a header only a trusted proxy may set (every X-Forwarded-* and the SPOOFABLE set). */
@@ -71,6 +80,9 @@ export type RptReading =
   | { readonly kind: 'bearer'; readonly token: string }
   | { readonly kind: 'invalid'; readonly detail: string };
 
+const NO_RPT: RptReading = Object.freeze({ kind: 'none' });
+const MORE_THAN_ONE_AUTHORIZATION: RptReading = Object.freeze({ kind: 'invalid', detail: 'more than one Authorization header' });
+
 const BEARER = /^bearer(?:[ \t]+(.*))?$/i;
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
@@ -80,19 +92,18 @@ const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
  * carries no RPT: the request is treated as token-less and oxd still issues a ticket.
  */
 export function readRpt(rawHeaders: readonly string[]): RptReading {
-  const values: string[] = [];
+  let sent: string | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i];
-    const value = rawHeaders[i + 1];
-    if (name !== undefined && value !== undefined && normalizeHeaderName(name) === 'authorization') values.push(value);
+    if (!isNamed(rawHeaders[i], 'authorization')) continue;
+    if (sent !== undefined) return MORE_THAN_ONE_AUTHORIZATION;
+    sent = rawHeaders[i + 1];
   }
-  if (values.length > 1) return { kind: 'invalid', detail: 'more than one Authorization header' };
-  const value = values[0]?.trim();
-  if (value === undefined || value === '') return { kind: 'none' };
+  const value = sent?.trim();
+  if (value === undefined || value === '') return NO_RPT;
   const bearer = BEARER.exec(value);
-  if (bearer === null) return { kind: 'none' };
+  if (bearer === null) return NO_RPT;
   const token = bearer[1]?.trim();
-  if (token === undefined || token === '') return { kind: 'none' };
+  if (token === undefined || token === '') return NO_RPT;
   if (!TOKEN68.test(token)) return { kind: 'invalid', detail: 'the Bearer token is not a token68 value' };
   return { kind: 'bearer', token };
 }
@@ -162,7 +173,7 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::[0-9]{1,5})?$/;
 export function hostProblem(rawHeaders: readonly string[]): string | null {
   let seen = 0;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]?.toLowerCase() !== 'host') continue;
+    if (!isNamed(rawHeaders[i], 'host')) continue;
     seen += 1;
     if (seen > 1) return 'more than one Host header';
     if (!HOST.test(rawHeaders[i + 1] ?? '')) return 'the Host header is not host[:port]';
@@ -188,7 +199,8 @@ export interface UpstreamHeaderContext {
 export function upstreamHeaders(headers: IncomingHttpHeaders, ctx: UpstreamHeaderContext): OutgoingHttpHeaders {
   const connectionTokens = listTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value === undefined) continue;
     const normalized = normalizeHeaderName(name);
     // framingProblem refuses such requests; this keeps the framing should any path skip it.
@@ -209,7 +221,14 @@ export function upstreamHeaders(headers: IncomingHttpHeaders, ctx: UpstreamHeade
   return out;
 }
 
+const NO_TOKENS: ReadonlySet<string> = new Set();
+/** The last Connection value read, and its tokens: clients send the same one on every request. */
+let lastConnection: { readonly value: string; readonly tokens: ReadonlySet<string> } | null = null;
+
 function listTokens(value: string | undefined): ReadonlySet<string> {
-  if (value === undefined) return new Set();
-  return new Set(value.split(',').map((t) => normalizeHeaderName(t.trim())).filter((t) => t !== ''));
+  if (value === undefined) return NO_TOKENS;
+  if (lastConnection?.value === value) return lastConnection.tokens;
+  const tokens = new Set(value.split(',').map((t) => normalizeHeaderName(t.trim())).filter((t) => t !== ''));
+  lastConnection = { value, tokens };
+  return tokens;
 }

@@ -182,10 +182,11 @@ describe.each(MODES)('umagate serve --workers 2 (%s mode)', { timeout: 2 * BOOT_
     // Concurrent, on fresh connections: both workers see the drift and ask the primary.
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => getOnce(`${cluster.url}/photo`, { 'x-request-id': `drift-${i}` })));
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 401));
+    // Workers' lines reach the primary's log over IPC, after their answers: count once all are in.
+    await cluster.logs.waitFor('every drift request', () => answers.every((_, i) => cluster.logs.lines.some((l) => l.requestId === `drift-${i}`)));
     const lines = cluster.logs.lines.slice(mark);
     expect(lines.filter((l) => typeof l.msg === 'string' && l.msg.includes('registration drift'))).toHaveLength(1);
     expect(cluster.authz.registrations() - registered).toBe(mode === 'oxd' ? 1 : CONDITIONS);
-    await cluster.logs.waitFor('every drift request', () => answers.every((_, i) => cluster.logs.lines.some((l) => l.requestId === `drift-${i}`)));
     const ticket = (JSON.parse(answers[0]?.body ?? '{}') as { ticket?: string }).ticket;
     if (ticket === undefined) throw new Error('a 401 without a ticket');
     const rpt = await cluster.authz.rptFor(ticket);

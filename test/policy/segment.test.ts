@@ -3,6 +3,7 @@
  * and the policy's literals: what is decoded, what stays encoded, and the exact reason for each
  * refusal — the reason is what an operator reads in the 400 body and the log.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isDotSegment, normalizeSegment } from '../../src/policy/segment.js';
 
@@ -88,6 +89,19 @@ describe('normalizeSegment', () => {
 
   it.each(REJECTED)('rejects %s with its exact reason', (_name, raw, reason) => {
     expect(normalizeSegment(raw)).toEqual({ ok: false, reason });
+  });
+
+  // Plain segments skip the decoder: they must read exactly as their fully escaped spelling does.
+  it('reads raw printable ASCII as its percent-encoded spelling reads', () => {
+    const plainChar = fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)).filter((c) => !'%\\#/'.includes(c));
+    const escape = (raw: string): string => raw.replace(/[^;]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    fc.assert(
+      fc.property(fc.string({ unit: plainChar }), (raw) => {
+        const plain = normalizeSegment(raw);
+        expect(plain).toEqual({ ok: true, canonical: raw, decoded: raw });
+        expect(normalizeSegment(escape(raw))).toMatchObject({ ok: true, decoded: raw });
+      }),
+    );
   });
 });
 

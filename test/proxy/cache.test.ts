@@ -118,7 +118,7 @@ describe('logs', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ requestId: 'client-id-1', method: 'GET', path: '/photo', pattern: '/photo', outcome: 'uma_ticket', status: 401 });
     expect(lines[1]).toMatchObject({ method: 'GET', path: '/photo', pattern: '/photo', outcome: 'granted', status: 200, cacheHit: false });
-    expect(lines[1]?.oxdMs).toEqual(expect.any(Number));
+    expect(lines[1]?.authzMs).toEqual(expect.any(Number));
     expect(lines[1]?.upstreamMs).toEqual(expect.any(Number));
     expect(h.logs.text).not.toContain(rpt);
     expect(h.logs.text).not.toContain(ticket);

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 function checkAccessCalls(harness: Harness): number {
-  return harness.logs.lines.filter((l) => l.msg === 'request' && l.oxdMs !== 0 && l.cacheHit === false).length;
+  return harness.logs.lines.filter((l) => l.msg === 'request' && l.authzMs !== 0 && l.cacheHit === false).length;
 }
 
 describe('a cached grant answers only its own question', () => {

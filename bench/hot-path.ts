@@ -59,7 +59,10 @@ async function handlerCall(root: string, scenario: 'public' | 'hit'): Promise<()
   const { parsePolicy } = await load<typeof Policy>(root, 'src/policy/index.js');
   const metrics = new ProxyMetrics();
   const cache = new cacheModule.DecisionCache({ max: 100, now: () => performance.now() });
-  cache.storeGrant(cacheModule.decisionKey({ tokenHash: cacheModule.hashToken(RPT), method: 'GET', pattern: PROTECTED_PATH, generation: 1 }), 1e9);
+  const parts = { tokenHash: cacheModule.hashToken(RPT), method: 'GET', pattern: PROTECTED_PATH, generation: 1 };
+  // Builds before DecisionCache.key made the key with a free function, decisionKey.
+  const older = cacheModule as unknown as { readonly decisionKey?: (p: typeof parts) => string };
+  cache.storeGrant(older.decisionKey?.(parts) ?? cache.key(parts), 1e9);
   const authorizer = new Authorizer({
     backend: { service: 'oxd', check: () => Promise.reject(new Error('the bench grants from the cache only')), clear: () => undefined },
     repairRegistration: () => Promise.resolve(),

@@ -6,7 +6,7 @@
  */
 import { errorMessage } from '../errors.js';
 import { serviceName, type AuthzAnswer, type AuthzBackend, type AuthzQuery } from './authz-backend.js';
-import { SingleFlight, decisionKey, hashToken, type DecisionCache } from './decision-cache.js';
+import { SingleFlight, hashToken, type DecisionCache } from './decision-cache.js';
 import { AuthorizationUnavailableError, OxdCapacityError } from './errors.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { OxdCaller } from './oxd-capacity.js';
@@ -69,7 +69,7 @@ export class Authorizer {
     // No token: every client needs its own one-time ticket, so these calls are never shared.
     if (rpt === null) return this.#ask(query, null, null);
     const tokenHash = hashToken(rpt);
-    const key = decisionKey({ tokenHash, method: query.method, pattern: query.pattern, generation: query.generation });
+    const key = this.#deps.cache.key({ tokenHash, method: query.method, pattern: query.pattern, generation: query.generation });
     const { metrics } = this.#deps;
     if (this.#deps.cache.hasGrant(key)) {
       metrics.countCacheLookup('hit');

@@ -36,6 +36,11 @@ export interface RptLifetimeOptions {
 
 export class RptLifetime {
   readonly #options: RptLifetimeOptions;
+  /**
+   * `exp` in seconds, as introspection gave it, not milliseconds: a whole number of seconds fits a
+   * V8 small integer, held in the entry itself; its millisecond form would be a heap number, one
+   * more object per cached RPT.
+   */
   readonly #expiries: LRUCache<string, number>;
   readonly #flights = new SingleFlight<number | null>();
 
@@ -57,13 +62,13 @@ export class RptLifetime {
     const fromJwt = jwtExpiry(rpt);
     if (fromJwt !== null) return fromJwt * 1000;
     const cached = this.#expiries.get(tokenHash);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached * 1000;
     return this.#flights.run(tokenHash, async () => {
       const result = await this.#options.introspect(rpt, caller);
       if (!result.active || typeof result.exp !== 'number') return null;
       const expMs = result.exp * 1000;
       const ttl = expMs - this.#options.now();
-      if (ttl > 0) this.#expiries.set(tokenHash, expMs, { ttl });
+      if (ttl > 0) this.#expiries.set(tokenHash, result.exp, { ttl });
       return expMs;
     }).promise;
   }

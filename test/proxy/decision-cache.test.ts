@@ -4,7 +4,9 @@
  * is where a grant could outlive its RPT forever.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { DecisionCache, SingleFlight, decisionKey, hashToken } from '../../src/proxy/decision-cache.js';
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { DecisionCache, SingleFlight, hashToken } from '../../src/proxy/decision-cache.js';
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
@@ -84,21 +86,45 @@ describe('DecisionCache', () => {
   });
 });
 
-describe('decisionKey and hashToken', () => {
-  it('hashes the RPT with sha256 (base64url), never keeping the token itself', () => {
-    expect(hashToken('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+describe('DecisionCache.key and hashToken', () => {
+  it('hashes the RPT with sha256 (its raw 32 bytes), never keeping the token itself', () => {
+    const tokenHash = hashToken('abc');
+    expect(tokenHash).toHaveLength(32);
+    expect(Buffer.from(tokenHash, 'latin1')).toEqual(createHash('sha256').update('abc').digest());
+    expect(tokenHash).not.toContain('abc');
   });
 
   it('keeps the parts apart whatever characters a pattern holds', () => {
+    const keys = cache().cache;
     const tokenHash = hashToken('rpt');
     // A pattern holding what looks like the other parts cannot pose as another key.
-    const one = decisionKey({ tokenHash, method: 'GET', pattern: '2 /a', generation: 1 });
-    const other = decisionKey({ tokenHash, method: 'GET', pattern: '/a', generation: 12 });
-    const third = decisionKey({ tokenHash, method: 'GET', pattern: '1 2 /a', generation: 1 });
+    const one = keys.key({ tokenHash, method: 'GET', pattern: '2 /a', generation: 1 });
+    const other = keys.key({ tokenHash, method: 'GET', pattern: '/a', generation: 12 });
+    const third = keys.key({ tokenHash, method: 'GET', pattern: '1 2 /a', generation: 1 });
     expect(new Set([one, other, third]).size).toBe(3);
-    // Hash, method and generation hold no space: the first three spaces end them.
-    const [hash, method, generation, ...pattern] = one.split(' ');
-    expect([hash, method, generation, pattern.join(' ')]).toEqual([tokenHash, 'GET', '1', '2 /a']);
+    // The hash has a fixed length (its bytes may be spaces); method and generation hold no space.
+    const [method, generation, ...pattern] = one.slice(33).split(' ');
+    expect([one.slice(0, 32), one[32], method, generation, pattern.join(' ')]).toEqual([tokenHash, ' ', 'GET', '1', '2 /a']);
+  });
+
+  it('gives equal parts equal keys and different parts different keys, however many tails it has shared', () => {
+    const part = fc.record({ rpt: fc.string(), method: fc.constantFrom('GET', 'POST', 'M-SEARCH'), pattern: fc.string(), generation: fc.nat(3) });
+    fc.assert(
+      fc.property(part, part, (a, b) => {
+        const keys = cache().cache;
+        const keyOf = (p: typeof a): string => keys.key({ tokenHash: hashToken(p.rpt), method: p.method, pattern: p.pattern, generation: p.generation });
+        const same = a.rpt === b.rpt && a.method === b.method && a.pattern === b.pattern && a.generation === b.generation;
+        expect(keyOf(a) === keyOf(b)).toBe(same);
+      }),
+    );
+  });
+
+  it('gives the same key again after clients sent thousands of methods (the shared tails start over)', () => {
+    const keys = cache().cache;
+    const tokenHash = hashToken('rpt');
+    const first = keys.key({ tokenHash, method: 'GET', pattern: '/a', generation: 1 });
+    for (let i = 0; i < 5_000; i++) keys.key({ tokenHash, method: `M${i}`, pattern: '/a', generation: 1 });
+    expect(keys.key({ tokenHash, method: 'GET', pattern: '/a', generation: 1 })).toBe(first);
   });
 });
 

@@ -20,6 +20,7 @@ import {
   LOG_LEVELS,
 } from '../../proxy/options.js';
 import type { ServeOptionsInput } from '../../proxy/options.js';
+import { limitHeapGrowth } from '../../proxy/heap-growth.js';
 import { reportFailure } from '../failure.js';
 import { addAuthzOptions, envOption, givenOptions, oxdConfigFlag, oxdTimeoutFlag, policyFlag } from '../shared-flags.js';
 
@@ -50,6 +51,7 @@ export function registerServeCommand(program: Command): void {
 }
 
 async function serve(flags: ServeOptionsInput): Promise<void> {
+  limitHeapGrowth();
   let proxy;
   try {
     proxy = await startProxy(flags);

@@ -6,20 +6,11 @@
  * cluster aggregate is the worst state of all — and a worker ending (an unhandled rejection ends
  * a worker process) is a failure even when its replacement serves on.
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, expect } from 'vitest';
-import type { startProxy as StartProxy } from '../../src/proxy/index.js';
+import { builtStartProxy } from '../helpers/built-proxy.js';
 import { useSubject, type FaultSubject, type Mode, type SubjectOptions } from './subject.js';
 
 export const WORKERS = 2;
-
-const BUILT_PROXY = pathToFileURL(fileURLToPath(new URL('../../dist/proxy/index.js', import.meta.url))).href;
-
-/** The built package's startProxy (global-setup.ts builds it before any test file runs). */
-async function builtStartProxy(): Promise<typeof StartProxy> {
-  const built = (await import(BUILT_PROXY)) as { startProxy: typeof StartProxy };
-  return built.startProxy;
-}
 
 /**
  * The deadline of one call to the authorization service in a cluster, in seconds. A worker is a

@@ -11,7 +11,8 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalizeTarget, compileMatcher, parsePolicy, resolveRequest } from '../../src/policy/index.js';
-import { MODES, POLICY, useFileHarness } from '../proxy/harness.js';
+import { startBuiltProxy } from '../helpers/built-proxy.js';
+import { MODES, POLICY, useFileHarness, type HarnessOptions } from '../proxy/harness.js';
 import { fuzzRuns, fuzzTimeout } from './runs.js';
 
 const matcher = compileMatcher(parsePolicy(POLICY, 'policies.yaml'));
@@ -84,9 +85,16 @@ function exchange(base: string, text: string): Promise<void> {
 }
 
 // Every authorization mode: the front is shared, but what reaches it after the framing checks
-// (and which AS answers a made-up token) is the mode's.
-describe.each(MODES)('raw HTTP front fuzzing, %s mode', (mode) => {
-  const harness = useFileHarness({ mode });
+// (and which AS answers a made-up token) is the mode's. And with `--workers 2`, where the
+// requests land on the cluster's workers, each with the policy the primary sent it; a cluster
+// boot costs more than a case, so it runs a quarter of the cases.
+const SETUPS = [
+  ...MODES.map((mode) => ({ name: `${mode} mode`, options: { mode } satisfies HarnessOptions, scale: 0.5, workers: 1 })),
+  ...MODES.map((mode) => ({ name: `${mode} mode, --workers 2`, options: { mode, startProxy: startBuiltProxy, proxy: { workers: 2 } } satisfies HarnessOptions, scale: 0.25, workers: 2 })),
+];
+
+describe.each(SETUPS)('raw HTTP front fuzzing, $name', ({ options, scale, workers }) => {
+  const harness = useFileHarness(options);
 
   it(
     'forwards nothing the canonical judgement did not allow, and only ever the canonical target',
@@ -111,12 +119,17 @@ describe.each(MODES)('raw HTTP front fuzzing, %s mode', (mode) => {
           await exchange(h.proxy.url, `${m} ${t} HTTP/1.1\r\n${CASE_HEADER}: ${id}\r\n${headers.map((x) => `${x}\r\n`).join('')}Connection: close\r\n\r\n${body}`);
           checkArrivals();
         }),
-        { numRuns: fuzzRuns(0.5) },
+        { numRuns: fuzzRuns(scale) },
       );
       checkArrivals();
       const judgedAllowed = [...allowedById.values()].filter((a) => a !== null).length;
       // The generators must reach the forwarding side too, or the property proves little.
       expect(judgedAllowed).toBeGreaterThan(0);
+      if (workers > 1) {
+        // …and every worker of the cluster must have judged some of the cases.
+        const first = await h.logs.waitFor('a request line', (l) => l.msg === 'request');
+        await h.logs.waitFor('a request line from the other worker', (l) => l.msg === 'request' && l.worker !== first.worker);
+      }
     },
     fuzzTimeout(),
   );

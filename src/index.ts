@@ -7,4 +7,4 @@ export * from './uma/index.js';
 export { startDevOxd } from './devoxd/index.js';
 export { startDevAs } from './devas/index.js';
 export type { DevAs, DevAsOptions, DevAsDialect, DevAsFault, DevAsFaultRule } from './devas/index.js';
-export type { DevOxd, DevOxdOptions, DevOxdFault, FaultRule } from './devoxd/index.js';
+export type { DevOxd, DevOxdOptions, DevOxdFault, DevTokenControls, FaultRule } from './devoxd/index.js';

@@ -3,7 +3,7 @@
  * tickets, RPTs) behind the standard UMA 2.0 endpoints, over plain HTTP on loopback.
  */
 import { randomUUID } from 'node:crypto';
-import { AuthorizationServer } from '../devoxd/authorization-server.js';
+import { AuthorizationServer, tokenControls } from '../devoxd/authorization-server.js';
 import { DEFAULT_DEMANDED_CLAIM } from '../devoxd/claim-demands.js';
 import { FaultTable } from '../devoxd/faults.js';
 import { Listener } from '../devoxd/listener.js';
@@ -110,13 +110,7 @@ export async function startDevAs(options: DevAsOptions = {}): Promise<DevAs> {
     resources: () => registry.all(),
     calls: log.calls,
     count: (endpoint, method) => log.count(endpoint, method),
-    expireTokens: () => {
-      as.expireAll();
-    },
-    revokeToken: (value) => {
-      as.revoke(value);
-    },
-    revokeClientTokens: (clientId) => as.revokeClientTokens(clientId),
+    ...tokenControls(as),
     wipe: () => {
       as.reset();
       registry.clear();

@@ -5,6 +5,7 @@
  */
 
 import type { ClaimDemand } from '../devoxd/claim-demands.js';
+import type { DevTokenControls } from '../devoxd/types.js';
 
 export type DevAsDialect = 'keycloak' | 'janssen' | 'strict';
 
@@ -117,7 +118,7 @@ export interface DevAsResource {
   readonly exp: number | undefined;
 }
 
-export interface DevAs {
+export interface DevAs extends DevTokenControls {
   readonly dialect: DevAsDialect;
   /** Origin of the listener, e.g. http://127.0.0.1:41234 */
   readonly url: string;
@@ -134,19 +135,6 @@ export interface DevAs {
   readonly calls: readonly DevAsCall[];
   /** Exact number of calls to an endpoint since start, optionally of one HTTP method. */
   count(endpoint: DevAsEndpoint, method?: string): number;
-  /** Makes every PAT and RPT issued so far expire now. */
-  expireTokens(): void;
-  /**
-   * Revokes one PAT or RPT, as the revocation endpoint (RFC 7009, `revocation_endpoint` in
-   * discovery) does for the client it was issued to: protection calls bearing the PAT get 401
-   * `invalid_token`, introspection of the RPT `active: false`.
-   */
-  revokeToken(value: string): void;
-  /**
-   * Revokes every PAT (and refresh token) issued to this client so far, as an administrator does
-   * (Keycloak's not-before revocation); returns how many access tokens were revoked.
-   */
-  revokeClientTokens(clientId: string): number;
   /** Forgets every client, resource, ticket and token (an AS restarted empty). */
   wipe(): void;
   /** Stop listening and drop connections, keeping the port and state (an outage). */

@@ -14,6 +14,7 @@ import { CLAIMS_GATHERING_PATH } from './as-endpoints.js';
 import { ClaimDemands, requiredClaim, type RequiredClaim } from './claim-demands.js';
 import type { DevUser } from './dev-users.js';
 import { base64UrlJson } from './json.js';
+import type { DevTokenControls } from './types.js';
 
 export interface AuthorizationServerOptions {
   readonly opHost: string;
@@ -474,4 +475,17 @@ export class AuthorizationServer {
     // introspect_rpt and check_access) is the only party that vouches for it.
     return `${base64UrlJson({ alg: 'none', typ: 'JWT', kid: 'dev-oxd' })}.${base64UrlJson(payload)}.${Buffer.from('dev-oxd-unsigned').toString('base64url')}`;
   }
+}
+
+/** The fault tests' token levers over one in-memory AS (the dev oxd's and the dev AS's alike). */
+export function tokenControls(as: AuthorizationServer): DevTokenControls {
+  return {
+    expireTokens: () => {
+      as.expireAll();
+    },
+    revokeToken: (value) => {
+      as.revoke(value);
+    },
+    revokeClientTokens: (clientId) => as.revokeClientTokens(clientId),
+  };
 }

@@ -3,7 +3,7 @@
  * wire protocol asked for. For tests and the dev sandbox only, never for production.
  */
 import type { Server } from 'node:net';
-import { AuthorizationServer } from './authorization-server.js';
+import { AuthorizationServer, tokenControls } from './authorization-server.js';
 import { DEFAULT_DEMANDED_CLAIM } from './claim-demands.js';
 import { Dispatcher } from './dispatcher.js';
 import { FaultTable } from './faults.js';
@@ -93,13 +93,7 @@ export async function startDevOxd(options: DevOxdOptions = {}): Promise<DevOxd> 
     },
     calls: dispatcher.calls,
     count: (command) => dispatcher.count(command),
-    expireTokens: () => {
-      as.expireAll();
-    },
-    revokeToken: (value) => {
-      as.revoke(value);
-    },
-    revokeClientTokens: (clientId) => as.revokeClientTokens(clientId),
+    ...tokenControls(as),
     wipe: () => {
       as.reset();
     },

@@ -9,7 +9,7 @@ export {
   DEFAULT_TOKEN_LIFETIME_SECONDS,
   DEFAULT_CALL_LOG_LIMIT,
 } from './dev-oxd.js';
-export type { DevOxd, DevOxdCall, DevOxdFault, DevOxdFaults, DevOxdOptions, FaultRule } from './types.js';
+export type { DevOxd, DevOxdCall, DevOxdFault, DevOxdFaults, DevOxdOptions, DevTokenControls, FaultRule } from './types.js';
 export { NEED_INFO_SUFFIX, DEFAULT_DEMANDED_CLAIM, parseClaimDemand } from './claim-demands.js';
 export type { ClaimDemand, RequiredClaim } from './claim-demands.js';
 export { AuthorizationServer } from './authorization-server.js';

@@ -95,7 +95,27 @@ export interface DevOxdFaults {
   clear(): void;
 }
 
-export interface DevOxd {
+/**
+ * The token levers of the in-memory AS behind the dev oxd and the dev AS, for fault tests. Real
+ * oxd has no revocation command (its AS does); the dev AS also revokes through its RFC 7009
+ * revocation endpoint (`revocation_endpoint` in discovery).
+ */
+export interface DevTokenControls {
+  /** Makes every protection token (PAT) and RPT issued so far expire now. */
+  expireTokens(): void;
+  /**
+   * Revokes one protection token or RPT: calls bearing the token are refused as with an inactive
+   * one (dev AS: 401 `invalid_token`), and the RPT introspects as `active: false`.
+   */
+  revokeToken(value: string): void;
+  /**
+   * Revokes every protection token (and refresh token) issued to this client id so far, as an AS
+   * administrator would (Keycloak's not-before revocation); the number of access tokens revoked.
+   */
+  revokeClientTokens(clientId: string): number;
+}
+
+export interface DevOxd extends DevTokenControls {
   /** null when that listener is not started. */
   readonly socketAddress: { readonly host: string; readonly port: number } | null;
   readonly restUrl: string | null;
@@ -110,19 +130,6 @@ export interface DevOxd {
   readonly calls: readonly DevOxdCall[];
   /** Exact number of calls of one wire command since start (not bounded like `calls`). */
   count(command: string): number;
-  /** Makes every protection token and RPT issued so far expire now. */
-  expireTokens(): void;
-  /**
-   * Revokes one protection token or RPT at the in-memory AS: oxd then refuses commands bearing
-   * the token (as an inactive one) and answers check_access and introspect_rpt for the RPT as for
-   * an unknown one. oxd itself has no revocation command; its AS does.
-   */
-  revokeToken(value: string): void;
-  /**
-   * Revokes every protection token (and refresh token) issued to this client id so far, as an AS
-   * administrator revoking a client's tokens would; the number of access tokens revoked.
-   */
-  revokeClientTokens(clientId: string): number;
   /** Forget every site, resource, ticket and token (oxd restarted with empty storage). */
   wipe(): void;
   /** Stop listening and drop connections, keeping the ports and state (an outage). */

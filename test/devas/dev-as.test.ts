@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { restartablePort } from '../helpers/restartable-port.js';
 import { startDevAs, UMA_TICKET_GRANT, type DevAs, type DevAsDialect, type DevAsOptions } from '../../src/devas/index.js';
 
 const DIALECTS: readonly DevAsDialect[] = ['keycloak', 'janssen', 'strict'];
@@ -8,7 +9,7 @@ afterEach(async () => {
 });
 
 async function start(options: DevAsOptions): Promise<DevAs> {
-  const as = await startDevAs(options);
+  const as = await startDevAs({ port: await restartablePort(), ...options });
   servers.push(as);
   return as;
 }

@@ -4,13 +4,19 @@
  */
 import { expect, onTestFinished } from 'vitest';
 import { startDevOxd, type DevOxd, type DevOxdOptions } from '../../src/devoxd/index.js';
+import { restartablePort } from '../helpers/restartable-port.js';
 import { bearer, post, SocketWire } from './wire.js';
 
 export type Protocol = 'socket' | 'https-extension' | 'rest';
 export const PROTOCOLS: readonly Protocol[] = ['socket', 'https-extension', 'rest'];
 
 export async function devOxd(options: DevOxdOptions = {}): Promise<DevOxd> {
-  const oxd = await startDevOxd({ httpsExtensionPort: 0, ...options });
+  const oxd = await startDevOxd({
+    socketPort: await restartablePort(),
+    restPort: await restartablePort(),
+    httpsExtensionPort: await restartablePort(),
+    ...options,
+  });
   onTestFinished(() => oxd.close());
   return oxd;
 }

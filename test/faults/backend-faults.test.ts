@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { bearer, send, type RawResponse } from '../proxy/harness.js';
 import { MODES, useSubject } from './subject.js';
-import { closedPort, startUnrulyBackend, type Behaviour } from './unruly-backend.js';
+import { startUnrulyBackend, type Behaviour } from './unruly-backend.js';
+import { restartablePort } from '../helpers/restartable-port.js';
 
 const REQUESTS = 6;
 /** The status counted for an exchange the proxy cut after the head (the client saw a reset). */
@@ -32,7 +33,7 @@ describe.each(MODES)('%s mode', (mode) => {
   const subjectFor = useSubject(mode);
 
   it('backend refusing connections: 502 upstream_unreachable, nothing else', async () => {
-    const s = await subjectFor({ proxy: { upstream: `http://127.0.0.1:${await closedPort()}` } });
+    const s = await subjectFor({ proxy: { upstream: `http://127.0.0.1:${await restartablePort()}` } });
     const rpt = await s.harness.obtainRpt('GET', '/photo');
     const answers = await Promise.all(Array.from({ length: REQUESTS }, () => s.harness.send('/photo', { headers: bearer(rpt) })));
     expect(answers.map((a) => a.status)).toEqual(Array.from({ length: REQUESTS }, () => 502));

@@ -1,10 +1,9 @@
 /**
  * A backend whose behaviour the test switches: answer normally, accept and never answer, or send
  * a head promising a body and reset the connection half-way through it. It counts what reached it.
- * (A refusing backend is a port nothing listens on: `closedPort()`.)
+ * (A refusing backend is a port nothing listens on: `restartablePort()`, never handed to anyone else.)
  */
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { closeServer, listenOn } from '../helpers/listen.js';
 
 export type Behaviour = 'answer' | 'hang' | 'reset_mid_body';
@@ -40,12 +39,4 @@ export async function startUnrulyBackend(): Promise<UnrulyBackend> {
     },
     close: () => closeServer(server),
   };
-}
-
-/** A loopback port that was free a moment ago and has no listener: connecting to it is refused. */
-export async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  const port = await listenOn(server);
-  await closeServer(server);
-  return port;
 }

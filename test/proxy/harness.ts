@@ -16,6 +16,7 @@ import { startDevAs, type DevAs, type DevAsClient, type DevAsDialect, type DevAs
 import { UmaClient } from '../../src/uma/index.js';
 import { startProxy, type RunningProxy, type StartProxyOptions } from '../../src/proxy/index.js';
 import { startEchoBackend, type EchoBackend } from '../helpers/echo-backend.js';
+import { restartablePort } from '../helpers/restartable-port.js';
 
 export type Protocol = 'socket' | 'rest' | 'https-extension';
 /** How the proxy reaches the AS: through oxd, or straight (direct UMA 2.0 mode). */
@@ -198,7 +199,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 async function startOxdHarness(options: HarnessOptions): Promise<Harness> {
   const protocol = options.protocol ?? 'rest';
   const dir = await mkdtemp(join(tmpdir(), 'umagate-proxy-'));
-  const oxd = await startDevOxd({ ...(protocol === 'https-extension' ? { httpsExtensionPort: 0 } : {}), ...options.oxd });
+  const oxd = await startDevOxd({
+    socketPort: await restartablePort(),
+    restPort: await restartablePort(),
+    ...(protocol === 'https-extension' ? { httpsExtensionPort: await restartablePort() } : {}),
+    ...options.oxd,
+  });
   const backend = await startEchoBackend();
   const policyFile = join(dir, 'policies.yaml');
   const iniFile = join(dir, 'umagate.cfg');
@@ -256,7 +262,7 @@ export const REQUESTING_PARTY = { clientId: 'requesting-party', clientSecret: 'r
 
 async function startUma2Harness(options: HarnessOptions): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'umagate-proxy-'));
-  const as = await startDevAs({ dialect: options.dialect ?? 'keycloak', ...options.as });
+  const as = await startDevAs({ dialect: options.dialect ?? 'keycloak', port: await restartablePort(), ...options.as });
   as.createClient({ ...RS_CLIENT, ...options.rsClient });
   options.prepareAs?.(as);
   const rp: DevAsClient = as.createClient(REQUESTING_PARTY);

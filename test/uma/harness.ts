@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import { rejectionOf } from '../helpers/rejection.js';
+import { restartablePort } from '../helpers/restartable-port.js';
 import { startDevAs, type DevAs, type DevAsClient, type DevAsDialect, type DevAsOptions } from '../../src/devas/index.js';
 import { UmaClient, UmaError, type UmaClientOptions } from '../../src/uma/index.js';
 
@@ -27,7 +28,7 @@ export function umaSession(): UmaSession {
   });
   return {
     async start(dialect, options = {}) {
-      const as = await startDevAs({ ...options, dialect });
+      const as = await startDevAs({ port: await restartablePort(), ...options, dialect });
       servers.push(as);
       return { as, rs: as.createClient({ clientId: 'rs-client', clientSecret: 'rs-secret-0123' }) };
     },

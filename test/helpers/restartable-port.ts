@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 
-const FLOOR = 10_000;
+/** Above every port fetch refuses to connect to (its "bad ports", the highest being 10080). */
+const FLOOR = 20_000;
 const BLOCK = 200;
 /** Linux's default; macOS and Windows start theirs higher. */
 const DEFAULT_EPHEMERAL_START = 32_768;

@@ -18,8 +18,13 @@ const VIEW_SCOPE = 'http://photoz.example.com/dev/actions/view';
 export const PUBLIC_PATH = '/health';
 export const PROTECTED_PATH = '/photo';
 
+/** Shaped like the example policy: a literal, a public path, and a `{regex}` segment. */
 export const POLICY = `resources:
   - path: ${PROTECTED_PATH}
+    conditions:
+      - httpMethods: [GET]
+        scopes: [${VIEW_SCOPE}]
+  - path: /users/{[0-9]+}
     conditions:
       - httpMethods: [GET]
         scopes: [${VIEW_SCOPE}]

@@ -45,11 +45,31 @@ function splitSegments(path: string): string[] {
   return segments;
 }
 
+/** Anchored to the whole decoded segment; 'u' makes the syntax strict and Unicode-aware. */
+function anchoredRegex(source: string): RegExp {
+  return new RegExp(`^(?:${source})$`, 'u');
+}
+
+function isRegexSegment(segment: string): boolean {
+  return segment.length >= 2 && segment.startsWith('{') && segment.endsWith('}');
+}
+
+/** The compiled regexes of a path's `{regex}` segments, so a whole policy's can be screened at once. */
+export function segmentRegexes(path: string): RegExp[] {
+  return splitSegments(path).flatMap((segment) => {
+    if (!isRegexSegment(segment)) return [];
+    try {
+      return [anchoredRegex(segment.slice(1, -1))];
+    } catch {
+      return [];
+    }
+  });
+}
+
 function parseRegex(source: string): PatternElement | PatternIssue {
   let regex: RegExp;
   try {
-    // Anchored to the whole decoded segment; 'u' makes the syntax strict and Unicode-aware.
-    regex = new RegExp(`^(?:${source})$`, 'u');
+    regex = anchoredRegex(source);
   } catch (err) {
     return { code: 'regex_invalid', message: `{${source}} is not a valid regular expression: ${(err as Error).message}` };
   }
@@ -88,7 +108,7 @@ function parseLiteral(segment: string): PatternElement | PatternIssue {
 function parseSegment(segment: string, isLast: boolean): PatternElement | PatternIssue {
   if (segment === '?') return { kind: 'one' };
   if (segment === '??') return { kind: 'any' };
-  if (segment.length >= 2 && segment.startsWith('{') && segment.endsWith('}')) return parseRegex(segment.slice(1, -1));
+  if (isRegexSegment(segment)) return parseRegex(segment.slice(1, -1));
   // Only the last segment may be empty: that is a trailing slash, registered as written.
   if (segment === '') {
     return isLast ? { kind: 'literal', text: '' } : { code: 'path_empty_segment', message: 'empty segment ("//") in the path' };

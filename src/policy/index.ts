@@ -6,7 +6,7 @@ export type { Explanation, Outcome, Reading } from './explain.js';
 export { loadPolicy, readPolicyFile } from './load.js';
 export { compileMatcher, resolveRequest } from './matcher.js';
 export type { ReadingMatch } from './matcher.js';
-export { parsePolicy } from './parse.js';
+export { parsePolicy, parsePolicyAsync } from './parse.js';
 export { canonicalJson } from './registration.js';
 export { HTTP_METHODS } from './types.js';
 export type {

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { errorCode } from '../errors.js';
 import { PolicyError } from './errors.js';
-import { parsePolicy } from './parse.js';
+import { parsePolicyAsync } from './parse.js';
 import type { Policy } from './types.js';
 
 /**
@@ -23,5 +23,5 @@ export async function readPolicyFile(file: string): Promise<string> {
  * @throws PolicyError `policy_unreadable` (fs error as cause) or `policy_invalid`.
  */
 export async function loadPolicy(file: string): Promise<Policy> {
-  return parsePolicy(await readPolicyFile(file), file);
+  return parsePolicyAsync(await readPolicyFile(file), file);
 }

@@ -3,9 +3,10 @@
  * Loaded in the proxy itself, the analyser stayed resident for the life of the process: its
  * 2.9 MB Scala.js bundle plus the worker thread its synchronous API keeps, about 70 MiB of RSS in
  * every process (each cluster worker too) for a check that runs once per policy load. A child
- * takes it all away when it exits. Synchronous, because a policy is parsed synchronously.
+ * takes it all away when it exits. The proxy waits for it asynchronously, so a reload never
+ * stalls traffic; `parsePolicy`, synchronous, waits for it synchronously.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 /** What the analyser makes of one regex: null when safe, else why it is refused. */
@@ -41,47 +42,80 @@ process.stdin.on('end', () => {
 
 let recheckEntry: string | undefined;
 
-/** Verdicts for `regexes`, in order, from one analyser run. */
-export function analyseRegexes(regexes: readonly RegExp[]): RedosVerdict[] {
-  if (regexes.length === 0) return [];
-  let entry: string;
+/** How one analyser run ended: why it failed, or what it printed. */
+type AnalyserRun = { readonly failure: string } | { readonly failure: null; readonly stdout: string };
+
+interface Invocation {
+  readonly args: readonly string[];
+  readonly input: string;
+  readonly timeout: number;
+}
+
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+function invocation(regexes: readonly RegExp[]): Invocation | string {
   try {
     recheckEntry ??= createRequire(import.meta.url).resolve('recheck');
-    entry = recheckEntry;
   } catch (err) {
-    return regexes.map(() => couldNotRun(`recheck is not installed (${(err as Error).message})`));
+    return `recheck is not installed (${(err as Error).message})`;
   }
-  const run = spawnSync(process.execPath, ['-e', CHILD_SOURCE, entry], {
+  return {
+    args: ['-e', CHILD_SOURCE, recheckEntry],
     input: JSON.stringify(regexes.map((regex) => ({ source: regex.source, flags: regex.flags }))),
-    encoding: 'utf8',
     timeout: START_BUDGET_MS + PER_REGEX_TIMEOUT_MS * regexes.length,
-    maxBuffer: 64 * 1024 * 1024,
-    windowsHide: true,
+  };
+}
+
+/** Verdicts for `regexes`, in order, from one analyser run; blocks until it ends. */
+export function analyseRegexes(regexes: readonly RegExp[]): RedosVerdict[] {
+  if (regexes.length === 0) return [];
+  const call = invocation(regexes);
+  if (typeof call === 'string') return verdictsOf({ failure: call }, regexes.length);
+  const run = spawnSync(process.execPath, call.args, { input: call.input, encoding: 'utf8', timeout: call.timeout, maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true });
+  const timedOut = (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  const failure = timedOut ? OUT_OF_TIME : run.error !== undefined ? run.error.message : exitFailure(run.status, run.signal, run.stderr);
+  return verdictsOf(failure === null ? { failure, stdout: run.stdout } : { failure }, regexes.length);
+}
+
+/** The same as `analyseRegexes`, without blocking the event loop meanwhile. */
+export async function analyseRegexesAsync(regexes: readonly RegExp[]): Promise<RedosVerdict[]> {
+  if (regexes.length === 0) return [];
+  const call = invocation(regexes);
+  if (typeof call === 'string') return verdictsOf({ failure: call }, regexes.length);
+  const run = await new Promise<AnalyserRun>((resolve) => {
+    const child = execFile(process.execPath, call.args, { encoding: 'utf8', timeout: call.timeout, maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true }, (err, stdout, stderr) => {
+      if (err === null) resolve({ failure: null, stdout });
+      else if (err.killed === true) resolve({ failure: OUT_OF_TIME });
+      else if (typeof err.code === 'number' || err.signal != null) resolve({ failure: exitFailure(typeof err.code === 'number' ? err.code : null, err.signal ?? null, stderr) ?? err.message });
+      else resolve({ failure: err.message });
+    });
+    // An analyser that dies before reading its input must not turn into an unhandled EPIPE.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(call.input);
   });
-  const failure = runFailure(run);
-  if (failure !== null) return regexes.map(() => couldNotRun(failure));
+  return verdictsOf(run, regexes.length);
+}
+
+const OUT_OF_TIME = 'it ran out of time';
+
+function exitFailure(status: number | null, signal: NodeJS.Signals | null, stderr: string): string | null {
+  if (status === 0) return null;
+  // Node's own failures (a bad --require) print a stack around the error line; ours print just it.
+  const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const reason = lines.find((line) => /^\w*Error\b/.test(line)) ?? lines[0];
+  return `it exited with ${status === null ? `signal ${signal ?? 'unknown'}` : `status ${status}`}${reason === undefined ? '' : `: ${reason}`}`;
+}
+
+function verdictsOf(run: AnalyserRun, count: number): RedosVerdict[] {
+  if (run.failure !== null) return Array.from({ length: count }, () => couldNotRun(run.failure));
   let diagnostics: unknown;
   try {
     diagnostics = JSON.parse(run.stdout);
   } catch {
-    return regexes.map(() => couldNotRun('its answer was not JSON'));
+    return verdictsOf({ failure: 'its answer was not JSON' }, count);
   }
-  if (!Array.isArray(diagnostics) || diagnostics.length !== regexes.length) {
-    return regexes.map(() => couldNotRun('it answered for a different number of regexes'));
-  }
+  if (!Array.isArray(diagnostics) || diagnostics.length !== count) return verdictsOf({ failure: 'it answered for a different number of regexes' }, count);
   return diagnostics.map(verdictOf);
-}
-
-function runFailure(run: SpawnSyncReturns<string>): string | null {
-  if (run.error !== undefined) {
-    const code = (run.error as NodeJS.ErrnoException).code;
-    return code === 'ETIMEDOUT' ? 'it ran out of time' : run.error.message;
-  }
-  if (run.status === 0) return null;
-  // Node's own failures (a bad --require) print a stack around the error line; ours print just it.
-  const lines = run.stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
-  const reason = lines.find((line) => /^\w*Error\b/.test(line)) ?? lines[0];
-  return `it exited with ${run.status === null ? `signal ${run.signal ?? 'unknown'}` : `status ${run.status}`}${reason === undefined ? '' : `: ${reason}`}`;
 }
 
 function couldNotRun(reason: string): string {

@@ -6,7 +6,7 @@
  * fuzzing, once per policy load — never per request. Anything it cannot prove safe is refused:
  * a regex the analyser times out on is not one to run on attacker input.
  */
-import { analyseRegexes, type RedosVerdict } from './redos-analyser.js';
+import { analyseRegexes, analyseRegexesAsync, type RedosVerdict } from './redos-analyser.js';
 
 /**
  * Verdicts by regex, since an analysis costs a child process and a policy reload (or a matcher
@@ -31,20 +31,34 @@ function remember(key: string, verdict: RedosVerdict): void {
   verdicts.set(key, verdict);
 }
 
-/**
- * Analyses every regex not yet judged in one analyser run, so that loading a policy starts one
- * child process however many regexes it holds.
- */
-export function screenRegexes(regexes: readonly RegExp[]): void {
+function unjudged(regexes: readonly RegExp[]): Map<string, RegExp> {
   const pending = new Map<string, RegExp>();
   for (const regex of regexes) {
     const key = keyOf(regex);
     if (!verdicts.has(key)) pending.set(key, regex);
   }
-  const judged = analyseRegexes([...pending.values()]);
-  [...pending.keys()].forEach((key, i) => {
+  return pending;
+}
+
+function rememberAll(keys: Iterable<string>, judged: readonly RedosVerdict[]): void {
+  [...keys].forEach((key, i) => {
     remember(key, orNoVerdict(judged[i]));
   });
+}
+
+/**
+ * Analyses every regex not yet judged in one analyser run, so that loading a policy starts one
+ * child process however many regexes it holds.
+ */
+export function screenRegexes(regexes: readonly RegExp[]): void {
+  const pending = unjudged(regexes);
+  rememberAll(pending.keys(), analyseRegexes([...pending.values()]));
+}
+
+/** The same as `screenRegexes`, leaving the event loop free while the analyser runs. */
+export async function screenRegexesAsync(regexes: readonly RegExp[]): Promise<void> {
+  const pending = unjudged(regexes);
+  rememberAll(pending.keys(), await analyseRegexesAsync([...pending.values()]));
 }
 
 /** Why the anchored regex is unsafe (its complexity, as recheck reports it), or null when safe. */

@@ -7,7 +7,7 @@
  * (worker-authz.ts, per mode).
  */
 import cluster from 'node:cluster';
-import { parsePolicy } from '../policy/index.js';
+import { parsePolicy, parsePolicyAsync } from '../policy/index.js';
 import { parsePrimaryMessage, type PolicyMessage, type WorkerInput, type WorkerMessage } from './cluster-protocol.js';
 import { sha256 } from './control-plane.js';
 import { createLogger, type Logger } from './logger.js';
@@ -85,7 +85,9 @@ class Worker {
       guard: this.#guard,
       decisions: authz.decisions,
       repairRegistration: (generation) => this.#reportDrift(generation),
-      initialState: this.#compile(policy),
+      // Synchronous: the worker serves nothing yet, and no message from the primary may arrive
+      // before it listens for them (below, in the same turn).
+      initialState: compileState(parsePolicy(policy.text, this.#options.policyFile), policy.generation, sha256(policy.text)),
       headersTimeoutMs: input.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
       requestTimeoutMs: input.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
     });
@@ -140,14 +142,10 @@ class Worker {
     process.on('disconnect', () => void this.#drain());
   }
 
-  #compile(message: PolicyMessage): PolicyState {
-    return compileState(parsePolicy(message.text, this.#options.policyFile), message.generation, sha256(message.text));
-  }
-
   async #apply(message: PolicyMessage): Promise<void> {
     // The policy and the registration it was registered under are swapped in together: a request
     // is judged by one generation, and decided under the ids of that generation.
-    const state = message.generation === this.#traffic.state.generation ? this.#traffic.state : this.#compile(message);
+    const state = message.generation === this.#traffic.state.generation ? this.#traffic.state : await compilePolicyMessage(message, this.#options.policyFile);
     if (await this.#authz.apply(message, state.policy)) this.#traffic.forgetGrants();
     this.#epoch = message.registrationEpoch;
     this.#traffic.apply(state, message.registered);
@@ -181,4 +179,9 @@ class Worker {
     if (process.connected) process.disconnect();
     setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
   }
+}
+
+/** A new generation, while the worker serves: the ReDoS analysis must not stall its traffic. */
+async function compilePolicyMessage(message: PolicyMessage, policyFile: string): Promise<PolicyState> {
+  return compileState(await parsePolicyAsync(message.text, policyFile), message.generation, sha256(message.text));
 }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { errorCode, errorMessage } from '../errors.js';
-import { PolicyError, formatProblem, parsePolicy, readPolicyFile } from '../policy/index.js';
+import { PolicyError, formatProblem, parsePolicyAsync, readPolicyFile } from '../policy/index.js';
 import type { Policy } from '../policy/index.js';
 import type { Logger } from './logger.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -59,7 +59,7 @@ export interface LoadedPolicy {
 /** Reads and validates the policy file (PolicyError listing every problem when invalid). */
 export async function loadPolicyFile(file: string): Promise<LoadedPolicy> {
   const text = await readPolicyFile(file);
-  return { text, policy: parsePolicy(text, file) };
+  return { text, policy: await parsePolicyAsync(text, file) };
 }
 
 export class ControlPlane {
@@ -197,7 +197,7 @@ export class ControlPlane {
         metrics.policyReloads.inc({ result: 'unchanged' });
         return { result: 'unchanged' };
       }
-      policy = parsePolicy(text, options.policyFile);
+      policy = await parsePolicyAsync(text, options.policyFile);
     } catch (err) {
       const problems = err instanceof PolicyError && err.problems.length > 0 ? err.problems.map(formatProblem) : [describe(err)];
       metrics.policyReloads.inc({ result: 'rejected' });

@@ -8,8 +8,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parsePolicy, PolicyError } from '../../src/policy/index.js';
-import { analyseRegexes } from '../../src/policy/redos-analyser.js';
+import { parsePolicy, parsePolicyAsync, PolicyError } from '../../src/policy/index.js';
+import { analyseRegexes, analyseRegexesAsync } from '../../src/policy/redos-analyser.js';
 import { redosProblem } from '../../src/policy/regex-safety.js';
 
 /** Regexes no other test uses, so no verdict is cached yet for them in this worker. */
@@ -53,24 +53,57 @@ describe('the ReDoS analyser process', () => {
     expect(await starts()).toBe(1);
   });
 
-  it('refuses every regex, naming why, when the analysis cannot run (fail closed)', () => {
+  it('screens a policy the same way when the event loop waits for it, and goes on turning meanwhile', async () => {
+    const text = policyWith([...fresh('async'), '(a|a)*']);
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => {
+      turns++;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const refused = await parsePolicyAsync(text, 'p.yaml').then(
+      () => [],
+      (err: unknown) => (err instanceof PolicyError ? err.problems.map((p) => `${p.code} ${p.message}`) : [String(err)]),
+    );
+    spinning = false;
+    expect(refused).toEqual([expect.stringMatching(/^regex_unsafe \{\(a\|a\)\*\} could backtrack catastrophically \(exponential backtracking/)]);
+    expect(await starts()).toBe(1);
+    // A synchronous analysis would have held the loop until it was done: not one turn.
+    expect(turns).toBeGreaterThan(1);
+    expect(() => parsePolicy(text, 'p.yaml')).toThrow(PolicyError);
+    expect(await starts()).toBe(1);
+  });
+
+  it.each([
+    ['blocking', (regexes: readonly RegExp[]) => Promise.resolve(analyseRegexes(regexes))],
+    ['asynchronous', analyseRegexesAsync],
+  ])('%s: refuses every regex, naming why, when the analysis cannot run (fail closed)', async (_kind, analyse) => {
     vi.stubEnv('RECHECK_BACKEND', 'no-such-backend');
-    const sources = fresh('closed');
+    const regexes = fresh('closed').map((source) => new RegExp(`^(?:${source})$`, 'u'));
+    expect(await analyse(regexes)).toEqual(regexes.map(() => 'the ReDoS analysis could not run: it exited with status 2: Error: invalid backend: no-such-backend'));
+  });
+
+  it.each([
+    ['blocking', (regexes: readonly RegExp[]) => Promise.resolve(analyseRegexes(regexes))],
+    ['asynchronous', analyseRegexesAsync],
+  ])('%s: refuses when its process cannot even start', async (_kind, analyse) => {
+    vi.stubEnv('NODE_OPTIONS', '--require /no/such/module.cjs');
+    expect(await analyse([/^(?:x)$/u])).toEqual([expect.stringMatching(/^the ReDoS analysis could not run: it exited with status 1: Error: Cannot find module '\/no\/such\/module.cjs'/)]);
+  });
+
+  it('names the policy\'s regexes as refused when the analysis cannot run', () => {
+    vi.stubEnv('RECHECK_BACKEND', 'no-such-backend');
     const problems = (() => {
       try {
-        parsePolicy(policyWith(sources), 'p.yaml');
+        parsePolicy(policyWith(fresh('policy')), 'p.yaml');
         return [];
       } catch (err) {
         return err instanceof PolicyError ? err.problems : [];
       }
     })();
     expect(problems.map((p) => p.code)).toEqual(['regex_unsafe', 'regex_unsafe', 'regex_unsafe']);
-    expect(problems[0]?.message).toMatch(/the ReDoS analysis could not run: it exited with status 2: Error: invalid backend: no-such-backend/);
-  });
-
-  it('refuses when its process cannot even start', () => {
-    vi.stubEnv('NODE_OPTIONS', '--require /no/such/module.cjs');
-    expect(analyseRegexes([/^(?:x)$/u])).toEqual([expect.stringMatching(/^the ReDoS analysis could not run: it exited with status 1: Error: Cannot find module '\/no\/such\/module.cjs'/)]);
+    expect(problems[0]?.message).toMatch(/could backtrack catastrophically \(the ReDoS analysis could not run: it exited with status 2/);
   });
 
   it('keeps recheck out of the calling process', () => {

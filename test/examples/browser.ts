@@ -58,6 +58,9 @@ async function devtoolsUrl(child: ChildProcess): Promise<string> {
   });
 }
 
+/** How long Chromium gets to close by itself before it is killed. */
+const CLOSE_GRACE_MS = 5_000;
+
 export async function openBrowser(executable: string): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'umagate-chromium-'));
   const child = spawn(
@@ -115,10 +118,18 @@ export async function openBrowser(executable: string): Promise<Browser> {
     text: async (selector) => String(await evaluate(`document.querySelector(${JSON.stringify(selector)})?.textContent ?? ''`)),
     screenshot: async () => Buffer.from(String((await page('Page.captureScreenshot', { format: 'png' }))['data']), 'base64'),
     close: async () => {
+      // Asked to close, Chromium stops its helper processes first; killed, it left them writing
+      // into the profile for a moment, and removing the profile failed with ENOTEMPTY.
+      const exited = new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve(undefined);
+        else child.once('exit', resolve);
+      });
+      void send('Browser.close').catch(() => undefined);
+      const kill = setTimeout(() => child.kill('SIGKILL'), CLOSE_GRACE_MS);
+      await exited;
+      clearTimeout(kill);
       ws.close();
-      child.kill('SIGKILL');
-      if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
-      await rm(profile, { recursive: true, force: true });
+      await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

@@ -64,7 +64,12 @@ const header = fc.oneof(
   ),
   fc.tuple(fc.stringMatching(/^[A-Za-z_-]{1,12}$/), fc.string({ unit: targetByte, maxLength: 8 })).map(([n, v]) => `${n}: ${v}`),
 );
-const head = fc.record({ method, target, headers: fc.array(header, { maxLength: 6 }), body: fc.constantFrom('', 'abc', '0\r\n\r\n') });
+// Most cases name the Host once, as clients do: without one (or with two) Node refuses the request
+// before umagate judges it, and so few cases reached the backend that the forwarding side of the
+// property went untested in most runs. The other headers may still add a second Host.
+const hostLine = fc.constantFrom(['Host: gw'], ['Host: gw'], ['Host: gw'], []);
+const headers = fc.tuple(hostLine, fc.array(header, { maxLength: 6 })).map(([host, rest]) => [...host, ...rest]);
+const head = fc.record({ method, target, headers, body: fc.constantFrom('', 'abc', '0\r\n\r\n') });
 
 /** Names each case's request; generated header names hold no digit, so none collides with it. */
 const CASE_HEADER = 'x-fuzz-case-9';

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parsePolicy, parsePolicyAsync, PolicyError } from '../../src/policy/index.js';
 import { analyseRegexes, analyseRegexesAsync } from '../../src/policy/redos-analyser.js';
 import { redosProblem } from '../../src/policy/regex-safety.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 /** Regexes no other test uses, so no verdict is cached yet for them in this worker. */
 function fresh(label: string): string[] {
@@ -64,11 +65,9 @@ describe('the ReDoS analyser process', () => {
       if (spinning) setImmediate(spin);
     };
     setImmediate(spin);
-    const refused = await parsePolicyAsync(text, 'p.yaml').then(
-      () => [],
-      (err: unknown) => (err instanceof PolicyError ? err.problems.map((p) => `${p.code} ${p.message}`) : [String(err)]),
-    );
+    const refusal = await rejectionOf(parsePolicyAsync(text, 'p.yaml'), PolicyError);
     spinning = false;
+    const refused = refusal.problems.map((p) => `${p.code} ${p.message}`);
     expect(refused).toEqual([expect.stringMatching(/^regex_unsafe \{\(a\|a\)\*\} could backtrack catastrophically \(exponential backtracking/)]);
     expect(await starts()).toBe(1);
     // A synchronous analysis would have held the loop until it was done: not one turn.
@@ -94,16 +93,9 @@ describe('the ReDoS analyser process', () => {
     expect(await analyse([/^(?:x)$/u])).toEqual([expect.stringMatching(/^the ReDoS analysis could not run: it exited with status 1: Error: Cannot find module '\/no\/such\/module.cjs'/)]);
   });
 
-  it('names the policy\'s regexes as refused when the analysis cannot run', () => {
+  it('names the policy\'s regexes as refused when the analysis cannot run', async () => {
     vi.stubEnv('RECHECK_BACKEND', 'no-such-backend');
-    const problems = (() => {
-      try {
-        parsePolicy(policyWith(fresh('policy')), 'p.yaml');
-        return [];
-      } catch (err) {
-        return err instanceof PolicyError ? err.problems : [];
-      }
-    })();
+    const { problems } = await rejectionOf(Promise.resolve().then(() => parsePolicy(policyWith(fresh('policy')), 'p.yaml')), PolicyError);
     expect(problems.map((p) => p.code)).toEqual(['regex_unsafe', 'regex_unsafe', 'regex_unsafe']);
     expect(problems[0]?.message).toMatch(/could backtrack catastrophically \(the ReDoS analysis could not run: it exited with status 2/);
   });

@@ -1,10 +1,17 @@
 /** Serve options: defaults, parsing, and every problem reported at once. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { OptionsError } from '../../src/proxy/errors.js';
 import { isTrustedPeer, resolveServeOptions, type ServeOptionsInput } from '../../src/proxy/options.js';
+
+/** A fresh temporary directory, removed when the test ends. */
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 function problems(input: ServeOptionsInput): string[] {
   try {
@@ -68,7 +75,7 @@ describe('resolveServeOptions', () => {
   });
 
   it('--upstream-ca-file: read once into the trusted certificates, and refused with the reason', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'umagate-options-'));
+    const dir = await tempDir('umagate-options-');
     const pem = join(dir, 'ca.pem');
     await writeFile(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const notPem = join(dir, 'ca.txt');
@@ -157,7 +164,7 @@ describe('resolveServeOptions: --authz uma2 (direct mode)', () => {
   });
 
   it('reads the secret from a file, without the trailing newline a mount or echo adds', async () => {
-    const file = join(await mkdtemp(join(tmpdir(), 'umagate-secret-')), 'secret');
+    const file = join(await tempDir('umagate-secret-'), 'secret');
     await writeFile(file, 'from-a-file\n');
     const o = resolveServeOptions({ ...base, clientSecret: undefined, clientSecretFile: file, issuer: 'https://a' });
     expect(o.uma2?.clientSecret).toBe('from-a-file');

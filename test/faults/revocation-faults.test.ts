@@ -64,8 +64,9 @@ async function revokeRpt(h: Harness, rpt: string): Promise<void> {
     return;
   }
   const discovery = (await (await fetch(h.as.discoveryUrl)).json()) as { revocation_endpoint?: string };
+  if (discovery.revocation_endpoint === undefined) throw new Error('the AS discovery names no revocation_endpoint');
   const credentials = Buffer.from(`${REQUESTING_PARTY.clientId}:${REQUESTING_PARTY.clientSecret}`).toString('base64');
-  const answer = await fetch(discovery.revocation_endpoint ?? 'http://discovery-names-no-revocation-endpoint.invalid', {
+  const answer = await fetch(discovery.revocation_endpoint, {
     method: 'POST',
     headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ token: rpt, token_type_hint: 'access_token' }),

@@ -11,9 +11,8 @@
  * client gets the 502. And a backend announcing `Keep-Alive: timeout=N` has its connections
  * dropped before N, so the race is avoided rather than recovered from.
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, listenOn } from '../helpers/listen.js';
+import { startRawBackend } from '../helpers/raw-socket.js';
 import { startHarness, type Harness } from '../proxy/harness.js';
 
 interface ClosingBackend {
@@ -29,26 +28,16 @@ interface ClosingBackend {
  */
 async function startClosingBackend(extraHead = ''): Promise<ClosingBackend> {
   const connections: string[][] = [];
-  const server: Server = createServer((socket: Socket) => {
+  const backend = await startRawBackend(() => {
     const lines: string[] = [];
     connections.push(lines);
-    let buffered = '';
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('latin1');
-      for (let end = buffered.indexOf('\r\n\r\n'); end !== -1; end = buffered.indexOf('\r\n\r\n')) {
-        lines.push(buffered.slice(0, buffered.indexOf('\r\n')));
-        buffered = '';
-        if (lines.length > 1) {
-          socket.resetAndDestroy();
-          return;
-        }
-        socket.write(`HTTP/1.1 200 OK\r\ncontent-length: 2\r\n${extraHead}\r\nok`);
-      }
-    });
+    return (head, socket) => {
+      lines.push(head.split('\r\n')[0] ?? '');
+      if (lines.length > 1) socket.resetAndDestroy();
+      else socket.write(`HTTP/1.1 200 OK\r\ncontent-length: 2\r\n${extraHead}\r\nok`);
+    };
   });
-  const port = await listenOn(server);
-  return { url: `http://127.0.0.1:${port}`, connections, close: () => closeServer(server) };
+  return { ...backend, connections };
 }
 
 let h: Harness | null = null;

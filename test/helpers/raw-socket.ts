@@ -3,7 +3,7 @@
  * library normalising them) and an upstream that records exactly the bytes it receives, so a
  * test sees what a backend parser would see — including a smuggled second request.
  */
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { closeServer, listenOn } from './listen.js';
 
 export interface RawUpstream {
@@ -49,6 +49,35 @@ export async function startRawUpstream(complete?: (received: string) => boolean)
           }),
     close: () => closeServer(server),
   };
+}
+
+export interface RawBackend {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A backend that answers byte for byte: `perConnection` runs as each connection opens and gives
+ * the function that receives that connection's request heads, in order, with its socket (to
+ * write an answer, or to reset it). Bodies are not framed: it serves requests without one, or
+ * connections the handler ends on the head.
+ */
+export async function startRawBackend(perConnection: () => (head: string, socket: Socket) => void): Promise<RawBackend> {
+  const server: Server = createServer((socket) => {
+    const onHead = perConnection();
+    let buffered = '';
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      for (let end = buffered.indexOf('\r\n\r\n'); end !== -1 && !socket.destroyed; end = buffered.indexOf('\r\n\r\n')) {
+        const head = buffered.slice(0, end);
+        buffered = buffered.slice(end + 4);
+        onHead(head, socket);
+      }
+    });
+  });
+  const port = await listenOn(server);
+  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
 }
 
 /** Writes `text` to the proxy and resolves with everything it answers until it closes the socket. */

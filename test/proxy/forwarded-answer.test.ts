@@ -4,10 +4,8 @@
  * trailers where the client's framing can carry them — less the backend connection's own
  * headers. A raw backend writes the answers byte for byte; a raw client reads them likewise.
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServer, listenOn } from '../helpers/listen.js';
-import { rawExchange } from '../helpers/raw-socket.js';
+import { rawExchange, startRawBackend, type RawBackend } from '../helpers/raw-socket.js';
 import { startHarness, type Harness } from './harness.js';
 
 const ANSWERS: Record<string, string> = {
@@ -19,24 +17,13 @@ const ANSWERS: Record<string, string> = {
 };
 
 /** Answers each request with the canned answer for its path (404 otherwise), keeping the connection. */
-async function startCannedBackend(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer((socket: Socket) => {
-    let buffered = '';
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('latin1');
-      for (let end = buffered.indexOf('\r\n\r\n'); end !== -1; end = buffered.indexOf('\r\n\r\n')) {
-        const target = buffered.split(' ')[1] ?? '';
-        buffered = buffered.slice(end + 4);
-        socket.write(ANSWERS[target] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
-      }
-    });
+function startCannedBackend(): Promise<RawBackend> {
+  return startRawBackend(() => (head, socket) => {
+    socket.write(ANSWERS[head.split(' ')[1] ?? ''] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
   });
-  const port = await listenOn(server);
-  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
 }
 
-let backend: { url: string; close: () => Promise<void> } | null = null;
+let backend: RawBackend | null = null;
 let h: Harness | null = null;
 
 beforeAll(async () => {

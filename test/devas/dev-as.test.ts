@@ -1,40 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { restartablePort } from '../helpers/restartable-port.js';
-import { startDevAs, UMA_TICKET_GRANT, type DevAs, type DevAsDialect, type DevAsOptions } from '../../src/devas/index.js';
-
-const DIALECTS: readonly DevAsDialect[] = ['keycloak', 'janssen', 'strict'];
-const servers: DevAs[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
-
-async function start(options: DevAsOptions): Promise<DevAs> {
-  const as = await startDevAs({ port: await restartablePort(), ...options });
-  servers.push(as);
-  return as;
-}
-
-const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-
-async function discovery(as: DevAs): Promise<Record<string, string>> {
-  return (await (await fetch(as.discoveryUrl)).json()) as Record<string, string>;
-}
-
-async function form(url: string, fields: Record<string, string>, authorization?: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization === undefined ? {} : { authorization }) },
-    body: new URLSearchParams(fields),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
-
-async function postJson(url: string, body: unknown, pat: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${pat}` }, body: JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
+import { describe, expect, it } from 'vitest';
+import { UMA_TICKET_GRANT, type DevAs } from '../../src/devas/index.js';
+import { basic, DIALECTS, discovery, form, postJson, start } from './fixture.js';
 
 /** A client, its PAT, the discovery document and one registered resource with scope `read`. */
 async function setUp(as: DevAs) {

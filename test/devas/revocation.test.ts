@@ -3,41 +3,14 @@
  * discovery, client-authenticated) or by an administrator for a whole client. A revoked PAT is
  * refused by the protection API with 401 `invalid_token`; a revoked RPT introspects as inactive.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDevAs, UMA_TICKET_GRANT, type DevAs, type DevAsDialect, type DevAsOptions } from '../../src/devas/index.js';
-
-const DIALECTS: readonly DevAsDialect[] = ['keycloak', 'janssen', 'strict'];
-const servers: DevAs[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
-
-const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-
-interface Answer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
-
-async function call(url: string, init: { readonly form?: Record<string, string>; readonly json?: unknown; readonly authorization?: string }): Promise<Answer> {
-  const isForm = init.form !== undefined;
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': isForm ? 'application/x-www-form-urlencoded' : 'application/json',
-      ...(init.authorization === undefined ? {} : { authorization: init.authorization }),
-    },
-    body: isForm ? new URLSearchParams(init.form) : JSON.stringify(init.json),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
-}
+import { describe, expect, it } from 'vitest';
+import { UMA_TICKET_GRANT, type DevAsOptions } from '../../src/devas/index.js';
+import { basic, DIALECTS, discovery, form, postJson, start, type Answer } from './fixture.js';
 
 /** A resource server with a PAT and one resource, and a requesting party holding an RPT for it. */
 async function setUp(options: DevAsOptions) {
-  const as = await startDevAs(options);
-  servers.push(as);
-  const doc = (await (await fetch(as.discoveryUrl)).json()) as Record<string, string>;
+  const as = await start(options);
+  const doc = await discovery(as);
   const endpoint = (name: string): string => {
     const url = doc[name];
     if (url === undefined) throw new Error(`discovery names no ${name}`);
@@ -49,22 +22,22 @@ async function setUp(options: DevAsOptions) {
   const rpAuth = basic(rp.clientId, rp.clientSecret);
   const scope = as.dialect === 'keycloak' ? {} : { scope: 'uma_protection' };
   const newPat = async (): Promise<string> =>
-    String((await call(endpoint('token_endpoint'), { form: { grant_type: 'client_credentials', ...scope }, authorization: rsAuth })).body.access_token);
+    String((await form(endpoint('token_endpoint'), { grant_type: 'client_credentials', ...scope }, rsAuth)).body.access_token);
   const pat = await newPat();
-  const created = await call(endpoint('resource_registration_endpoint'), { json: { name: 'photo', resource_scopes: ['read'] }, authorization: `Bearer ${pat}` });
+  const created = await postJson(endpoint('resource_registration_endpoint'), { name: 'photo', resource_scopes: ['read'] }, pat);
   const resourceId = String(created.body._id);
-  const ticket = await call(endpoint('permission_endpoint'), { json: [{ resource_id: resourceId, resource_scopes: ['read'] }], authorization: `Bearer ${pat}` });
-  const rpt = String((await call(endpoint('token_endpoint'), { form: { grant_type: UMA_TICKET_GRANT, ticket: String(ticket.body.ticket) }, authorization: rpAuth })).body.access_token);
+  const ticket = await postJson(endpoint('permission_endpoint'), [{ resource_id: resourceId, resource_scopes: ['read'] }], pat);
+  const rpt = String((await form(endpoint('token_endpoint'), { grant_type: UMA_TICKET_GRANT, ticket: String(ticket.body.ticket) }, rpAuth)).body.access_token);
   /** A protection API call with this PAT: asks for a ticket. */
   const protectionCall = (bearer: string): Promise<Answer> =>
-    call(endpoint('permission_endpoint'), { json: [{ resource_id: resourceId, resource_scopes: ['read'] }], authorization: `Bearer ${bearer}` });
+    postJson(endpoint('permission_endpoint'), [{ resource_id: resourceId, resource_scopes: ['read'] }], bearer);
   /** Introspection as the resource server does it in this dialect (Keycloak: client auth and the RPT hint). */
   const introspect = async (token: string): Promise<Answer> =>
     as.dialect === 'keycloak'
-      ? call(endpoint('introspection_endpoint'), { form: { token, token_type_hint: 'requesting_party_token' }, authorization: rsAuth })
-      : call(endpoint('introspection_endpoint'), { form: { token }, authorization: `Bearer ${await newPat()}` });
+      ? form(endpoint('introspection_endpoint'), { token, token_type_hint: 'requesting_party_token' }, rsAuth)
+      : form(endpoint('introspection_endpoint'), { token }, `Bearer ${await newPat()}`);
   const revoke = (token: string, authorization: string | undefined): Promise<Answer> =>
-    call(endpoint('revocation_endpoint'), { form: { token }, ...(authorization === undefined ? {} : { authorization }) });
+    form(endpoint('revocation_endpoint'), { token }, authorization);
   return { as, doc, rs, rsAuth, rpAuth, pat, resourceId, rpt, protectionCall, introspect, revoke };
 }
 

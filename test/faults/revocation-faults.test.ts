@@ -13,6 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseOxdConfig } from '../../src/oxd/index.js';
+import { basic, discovery, form } from '../devas/fixture.js';
 import { REQUESTING_PARTY, RS_CLIENT, type Harness } from '../proxy/harness.js';
 import { MODES, report, traffic, useSubject, type FaultSubject, type Mode, type SubjectOptions, type Tally } from './subject.js';
 
@@ -63,14 +64,9 @@ async function revokeRpt(h: Harness, rpt: string): Promise<void> {
     h.oxd.revokeToken(rpt);
     return;
   }
-  const discovery = (await (await fetch(h.as.discoveryUrl)).json()) as { revocation_endpoint?: string };
-  if (discovery.revocation_endpoint === undefined) throw new Error('the AS discovery names no revocation_endpoint');
-  const credentials = Buffer.from(`${REQUESTING_PARTY.clientId}:${REQUESTING_PARTY.clientSecret}`).toString('base64');
-  const answer = await fetch(discovery.revocation_endpoint, {
-    method: 'POST',
-    headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: rpt, token_type_hint: 'access_token' }),
-  });
+  const endpoint = (await discovery(h.as)).revocation_endpoint;
+  if (endpoint === undefined) throw new Error('the AS discovery names no revocation_endpoint');
+  const answer = await form(endpoint, { token: rpt, token_type_hint: 'access_token' }, basic(REQUESTING_PARTY.clientId, REQUESTING_PARTY.clientSecret));
   expect(answer.status).toBe(200);
 }
 

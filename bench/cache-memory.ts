@@ -12,7 +12,7 @@
  * flows would take longer than the measurement; the proxy cannot tell the difference.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { startDevOxd } from '../src/devoxd/index.js';
 import { startEchoBackend } from '../src/sandbox/echo-backend.js';
+import { rssMiB } from './process-tree.js';
 import { POLICY, PROTECTED_PATH, iniText } from './proxy-rig.js';
 import type { BenchResult } from './types.js';
 
@@ -36,11 +37,6 @@ const OXD_PER_CLIENT = CONNECTIONS * 2;
 const SETTLE_MS = 3_000;
 const PEAK_SAMPLE_MS = 500;
 const BOOT_TIMEOUT_MS = 60_000;
-
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
-}
 
 /** RPT-sized opaque tokens, each distinct (about the 36 characters the dev oxd and Gluu issue). */
 function rpt(i: number): string {
@@ -60,16 +56,18 @@ export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<
   const args = ['serve', '--policy', policy, '--oxd-config', ini, '--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'];
   args.push('--cache-max', String(grants), '--cache-ttl', '3600', '--oxd-per-client', String(OXD_PER_CLIENT));
   const child = spawn(process.execPath, [...nodeFlags(), cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = child.pid ?? -1;
   try {
     const { url, adminUrl } = await listening(child.stdout, BOOT_TIMEOUT_MS);
     const pool = new Pool(url, { connections: CONNECTIONS });
     try {
       await waitForGrant(pool);
-      const baseRssMiB = await rssMiB(child.pid ?? -1);
+      const baseRssMiB = rssMiB(pid);
       const started = performance.now();
       let peakRssMiB = baseRssMiB;
       const sampler = setInterval(() => {
-        void rssMiB(child.pid ?? -1).then((rss) => (peakRssMiB = Math.max(peakRssMiB, rss)), () => undefined);
+        // A failed read (NaN) leaves the peak as it was.
+        peakRssMiB = Math.max(peakRssMiB, rssMiB(pid) || 0);
       }, PEAK_SAMPLE_MS);
       let next = 0;
       const worker = async (): Promise<void> => {
@@ -85,10 +83,10 @@ export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<
       } finally {
         clearInterval(sampler);
       }
-      peakRssMiB = Math.max(peakRssMiB, await rssMiB(child.pid ?? -1));
+      peakRssMiB = Math.max(peakRssMiB, rssMiB(pid));
       const fillSeconds = (performance.now() - started) / 1000;
       await sleep(SETTLE_MS);
-      const rss = await rssMiB(child.pid ?? -1);
+      const rss = rssMiB(pid);
       const hits = await firstRptIsCached(pool, adminUrl, grants);
       const target =
         grants === TARGET_GRANTS

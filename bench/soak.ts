@@ -19,7 +19,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ import { startDevAs } from '../src/devas/index.js';
 import { startDevOxd } from '../src/devoxd/index.js';
 import type { StartProxyOptions } from '../src/proxy/index.js';
 import { startEchoBackend } from '../src/sandbox/echo-backend.js';
+import { rssMiB } from './process-tree.js';
 import { POLICY, PROTECTED_PATH, iniText } from './proxy-rig.js';
 import { median } from './stats.js';
 
@@ -153,12 +154,6 @@ class ProxyChild {
   }
 }
 
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
-
 /** One proxy decision, as the soak prints it. */
 function decision(fields: Record<string, unknown> | undefined): string {
   if (fields === undefined) return 'no decision logged for it';
@@ -224,7 +219,7 @@ async function main(): Promise<void> {
   const sample = async (): Promise<void> => {
     const s: Sample = {
       atSeconds: Math.round((performance.now() - started) / 1000),
-      rssMiB: await rssMiB(pid),
+      rssMiB: rssMiB(pid),
       heapMiB: await proxy.heapMiB(),
       fds: (await readdir(`/proc/${pid}/fd`)).length,
       requests,

@@ -22,6 +22,7 @@ import { Pool } from 'undici';
 import { startDevOxd } from '../src/devoxd/index.js';
 import { startEchoBackend } from '../src/sandbox/echo-backend.js';
 import { rssMiB } from './process-tree.js';
+import { readCounters } from './proxy-metrics.js';
 import { POLICY, PROTECTED_PATH, iniText } from './proxy-rig.js';
 import type { BenchResult } from './types.js';
 
@@ -157,17 +158,11 @@ async function waitForGrant(pool: Pool): Promise<void> {
   throw new Error('the proxy never granted a request: registration with the dev oxd did not complete');
 }
 
-/** The proxy's count of decision-cache hits, from its own /metrics. */
-async function cacheHits(adminUrl: string): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  return Number(/^umagate_decision_cache_lookups_total\{result="hit"\} (\d+)/m.exec(text)?.[1] ?? 0);
-}
-
 /** Proof that every grant is still cached: one more request with the first RPT is a cache hit. */
 async function firstRptIsCached(pool: Pool, adminUrl: string, grants: number): Promise<string> {
-  const before = await cacheHits(adminUrl);
+  const before = (await readCounters(adminUrl)).cacheHits;
   const res = await pool.request({ method: 'GET', path: PROTECTED_PATH, headers: { authorization: `Bearer ${rpt(0)}` } });
   await res.body.dump();
-  if (res.statusCode !== 200 || (await cacheHits(adminUrl)) !== before + 1) throw new Error('the first RPT was not answered from the cache: the cache holds fewer grants than were made');
+  if (res.statusCode !== 200 || (await readCounters(adminUrl)).cacheHits !== before + 1) throw new Error('the first RPT was not answered from the cache: the cache holds fewer grants than were made');
   return `the first of the ${grants.toLocaleString('en-US')} RPTs answered from the cache`;
 }

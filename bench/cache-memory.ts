@@ -12,18 +12,14 @@
  * flows would take longer than the measurement; the proxy cannot tell the difference.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { startDevOxd } from '../src/devoxd/index.js';
-import { startEchoBackend } from '../src/sandbox/echo-backend.js';
+import { startGrantingOxd, startGrantingRig } from './granting-rig.js';
 import { rssMiB } from './process-tree.js';
 import { readCounters } from './proxy-metrics.js';
-import { POLICY, PROTECTED_PATH, iniText } from './proxy-rig.js';
+import { PROTECTED_PATH } from './proxy-rig.js';
 import type { BenchResult } from './types.js';
 
 /** The target: a process holding this many grants stays within TARGET_RSS_MIB. */
@@ -46,15 +42,9 @@ function rpt(i: number): string {
 
 /** Fewer grants than TARGET_GRANTS (a quick run) check the rig only; the note says so. */
 export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<BenchResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'umagate-memory-'));
-  const oxd = await startDevOxd({ socketPort: null, restPort: 0, grantingRptPrefix: GRANTING_PREFIX, callLogLimit: 1 });
-  const backend = await startEchoBackend({ host: '127.0.0.1', port: 0 });
-  const ini = join(dir, 'umagate.cfg');
-  const policy = join(dir, 'policies.yaml');
-  await writeFile(ini, iniText(oxd.restUrl ?? '', oxd.opHost));
-  await writeFile(policy, POLICY);
+  const rig = await startGrantingRig('memory', (dir) => startGrantingOxd(GRANTING_PREFIX, dir));
   const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-  const args = ['serve', '--policy', policy, '--oxd-config', ini, '--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'];
+  const args = ['serve', '--policy', rig.policy, '--oxd-config', rig.authority.oxdConfig, '--upstream', rig.backendUrl, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'];
   args.push('--cache-max', String(grants), '--cache-ttl', '3600', '--oxd-per-client', String(OXD_PER_CLIENT));
   const child = spawn(process.execPath, [...nodeFlags(), cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const pid = child.pid ?? -1;
@@ -108,9 +98,7 @@ export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
-    await backend.close();
-    await oxd.close();
-    await rm(dir, { recursive: true, force: true });
+    await rig.close();
   }
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevOxd } from '../src/devoxd/index.js';
 import { startEchoBackend } from '../src/sandbox/echo-backend.js';
+import { Closers } from './closers.js';
 import { POLICY, iniText } from './proxy-rig.js';
 
 interface Closable {
@@ -17,8 +18,7 @@ interface Closable {
 }
 
 export interface GrantingRig<A extends Closable> {
-  /** The temp directory: the policy, and whatever the authority writes there. */
-  readonly dir: string;
+  /** The policy file, in the temp directory the authority also writes its files to. */
   readonly policy: string;
   readonly backendUrl: string;
   readonly authority: A;
@@ -29,18 +29,17 @@ export interface GrantingRig<A extends Closable> {
 /** `name` names the temp directory; `startAuthority` starts the authorization service, given that directory for its files. */
 export async function startGrantingRig<A extends Closable>(name: string, startAuthority: (dir: string) => Promise<A>): Promise<GrantingRig<A>> {
   const dir = await mkdtemp(join(tmpdir(), `umagate-${name}-`));
-  const closers: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
-  const close = async (): Promise<void> => {
-    for (const closeOne of closers.splice(0).reverse()) await closeOne();
-  };
+  const closers = new Closers();
+  closers.add(() => rm(dir, { recursive: true, force: true }));
+  const close = (): Promise<void> => closers.closeAll();
   try {
     const authority = await startAuthority(dir);
-    closers.push(() => authority.close());
+    closers.add(() => authority.close());
     const backend = await startEchoBackend({ host: '127.0.0.1', port: 0 });
-    closers.push(() => backend.close());
+    closers.add(() => backend.close());
     const policy = join(dir, 'policies.yaml');
     await writeFile(policy, POLICY);
-    return { dir, policy, backendUrl: backend.url, authority, close };
+    return { policy, backendUrl: backend.url, authority, close };
   } catch (err) {
     await close();
     throw err;

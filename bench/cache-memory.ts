@@ -20,6 +20,7 @@ import { startGrantingOxd, startGrantingRig } from './granting-rig.js';
 import { rssMiB } from './process-tree.js';
 import { readCounters } from './proxy-metrics.js';
 import { PROTECTED_PATH } from './proxy-rig.js';
+import { stopChild } from './spawn-sut.js';
 import type { BenchResult } from './types.js';
 
 /** The target: a process holding this many grants stays within TARGET_RSS_MIB. */
@@ -96,8 +97,7 @@ export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<
       await pool.close();
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await stopChild(child);
     await rig.close();
   }
 }

@@ -113,6 +113,7 @@ function nodeFlags(): string[] {
 /** The URLs from the proxy's `listening` log line; the rest of stdout is drained unread. */
 async function listening(stdout: NodeJS.ReadableStream, timeoutMs: number): Promise<{ readonly url: string; readonly adminUrl: string }> {
   const lines = createInterface({ input: stdout });
+  const started = performance.now();
   const timer = setTimeout(() => {
     lines.close();
   }, timeoutMs);
@@ -128,7 +129,8 @@ async function listening(stdout: NodeJS.ReadableStream, timeoutMs: number): Prom
   } finally {
     clearTimeout(timer);
   }
-  if (urls === null) throw new Error(`umagate serve did not log "listening" within ${timeoutMs / 1000} s`);
+  // stdout also ends when the process exits (a bad flag, a failed boot: its reason is on stderr).
+  if (urls === null) throw new Error(performance.now() - started >= timeoutMs ? `umagate serve did not log "listening" within ${timeoutMs / 1000} s` : 'umagate serve exited before it logged "listening"');
   // Leaving the loop closed the reader, which paused stdout: keep draining it, so that the
   // decision log never blocks the proxy on a full pipe.
   stdout.resume();

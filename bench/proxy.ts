@@ -202,11 +202,11 @@ export async function benchProxy(settings: ProxyBenchSettings): Promise<ProxyBen
       startAnchors(rig, (stop) => stops.push(stop)),
       rig.startProxy('cached', 60),
       rig.startProxy('uncached', 0),
-      rig.startProxy('auto', 60, 'auto'),
-      rig.startProxy(DIRECT.hit, 60, 1, { authz: 'uma2', rptVerify: 'introspect' }),
-      rig.startProxy(DIRECT.hitAuto, 60, 'auto', { authz: 'uma2', rptVerify: 'introspect' }),
-      rig.startProxy(DIRECT.miss, 0, 1, { authz: 'uma2', rptVerify: 'introspect' }),
-      rig.startProxy(DIRECT.missJwt, 0, 1, { authz: 'uma2', rptVerify: 'jwt' }),
+      rig.startProxy('auto', 60, { workers: 'auto' }),
+      rig.startProxy(DIRECT.hit, 60, { mode: { authz: 'uma2', rptVerify: 'introspect' } }),
+      rig.startProxy(DIRECT.hitAuto, 60, { workers: 'auto', mode: { authz: 'uma2', rptVerify: 'introspect' } }),
+      rig.startProxy(DIRECT.miss, 0, { mode: { authz: 'uma2', rptVerify: 'introspect' } }),
+      rig.startProxy(DIRECT.missJwt, 0, { mode: { authz: 'uma2', rptVerify: 'jwt' } }),
     ]);
     progress('every process is up; obtaining RPTs…');
     const [[hitRpt], [autoRpt], missRpts, [directHitRpt], [directAutoRpt], directMissRpts, directMissJwtRpts] = await settleAll([

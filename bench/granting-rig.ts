@@ -1,9 +1,9 @@
 /**
  * What the soak and the memory bench put behind the proxy process they start, in this process:
- * the echo backend, the bench policy in a temp directory, and an authorization service (the dev
- * oxd, or the dev AS) that grants every RPT with a given prefix (`grantingRptPrefix`, dev and load
- * tests only). Issuing hundreds of thousands of RPTs through real grant flows would take longer
- * than the run itself; the proxy cannot tell the difference.
+ * the echo backend, the bench policy in a temp directory, and the authorization service the caller
+ * starts there (startGrantingOxd, or the soak's dev AS in direct mode), granting every RPT with a
+ * given prefix (`grantingRptPrefix`, dev and load tests only). Issuing hundreds of thousands of
+ * RPTs through real grant flows would take longer than the run itself; the proxy cannot tell.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

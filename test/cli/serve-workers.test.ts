@@ -179,7 +179,8 @@ describe.each(MODES)('umagate serve --workers 2 (%s mode)', { timeout: 2 * BOOT_
     const registered = cluster.authz.registrations();
     cluster.authz.wipe();
     const mark = cluster.logs.lines.length;
-    // Concurrent, on fresh connections: both workers see the drift and ask the primary.
+    // Concurrent, on fresh connections, so both workers get some: each that sees the drift asks
+    // the primary (which one sees it first, and whether both do, is up to timing).
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => getOnce(`${cluster.url}/photo`, { 'x-request-id': `drift-${i}` })));
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 401));
     // Workers' lines reach the primary's log over IPC, after their answers: count once all are in.

@@ -5,30 +5,12 @@
  * only granted requests ever reach the backend; the proxy keeps serving once the backend behaves.
  */
 import { describe, expect, it } from 'vitest';
-import { bearer, send, type RawResponse } from '../proxy/harness.js';
+import { bearer } from '../proxy/harness.js';
 import { MODES, useSubject } from './subject.js';
-import { startUnrulyBackend, type Behaviour } from './unruly-backend.js';
+import { CUT, startUnrulyBackend, statusFigure, statusOrCut, type Behaviour } from './unruly-backend.js';
 import { restartablePort } from '../helpers/restartable-port.js';
 
 const REQUESTS = 6;
-/** The status counted for an exchange the proxy cut after the head (the client saw a reset). */
-const CUT = 0;
-
-async function statusOrCut(base: string, rpt: string): Promise<number> {
-  try {
-    const res: RawResponse = await send(base, '/photo', { headers: bearer(rpt) });
-    return res.status;
-  } catch {
-    return CUT;
-  }
-}
-
-function figure(statuses: readonly number[]): string {
-  const counts = new Map<number, number>();
-  for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
-  return [...counts].sort(([a], [b]) => a - b).map(([s, n]) => `${s === CUT ? 'cut' : s}×${n}`).join(' ');
-}
-
 describe.each(MODES)('%s mode', (mode) => {
   const subjectFor = useSubject(mode);
 
@@ -38,7 +20,7 @@ describe.each(MODES)('%s mode', (mode) => {
     const answers = await Promise.all(Array.from({ length: REQUESTS }, () => s.harness.send('/photo', { headers: bearer(rpt) })));
     expect(answers.map((a) => a.status)).toEqual(Array.from({ length: REQUESTS }, () => 502));
     expect(new Set(answers.map((a) => a.json().code))).toEqual(new Set(['upstream_unreachable']));
-    process.stdout.write(`faults: ${mode}: backend-refuses: ${figure(answers.map((a) => a.status))}\n`);
+    process.stdout.write(`faults: ${mode}: backend-refuses: ${statusFigure(answers.map((a) => a.status))}\n`);
   });
 
   it.each<[string, Behaviour, number]>([
@@ -63,7 +45,7 @@ describe.each(MODES)('%s mode', (mode) => {
       backend.behave('answer');
       const healed = await Promise.all(Array.from({ length: 2 }, () => statusOrCut(s.harness.proxy.url, rpt)));
       expect(healed).toEqual([200, 200]);
-      process.stdout.write(`faults: ${mode}: ${scenario}: ${figure([...faulty, ...healed])}\n`);
+      process.stdout.write(`faults: ${mode}: ${scenario}: ${statusFigure([...faulty, ...healed])}\n`);
     } finally {
       await backend.close();
     }

@@ -8,10 +8,10 @@
  * prints its figure (`faults: <mode>: --workers 2 <scenario>: 200×n 503×m …`).
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { bearer, type RawResponse } from '../proxy/harness.js';
+import { bearer } from '../proxy/harness.js';
 import { CLUSTER_DEADLINE_SECONDS, clusterReady, everyBreakerClosed, useClusterSubject } from './cluster.js';
 import { MODES, expectServing, report, traffic, type DecisionFault, type Mode, type Tally } from './subject.js';
-import { startUnrulyBackend } from './unruly-backend.js';
+import { CUT, startUnrulyBackend, statusFigure, statusOrCut } from './unruly-backend.js';
 
 /** Rounds of traffic per phase: 3 requests each (granted, forged, anonymous), spread over both workers. */
 const ROUNDS = 4;
@@ -106,13 +106,13 @@ describe.each(MODES)('%s mode, --workers 2', (mode) => {
     const rpt = await s.harness.obtainRpt('GET', '/photo');
     const granted = backend.seen.length;
     backend.behave('reset_mid_body');
-    const cut = await Promise.all(Array.from({ length: REQUESTS }, () => s.harness.send('/photo', { headers: bearer(rpt) }).then((r: RawResponse) => r.status, () => 'cut' as const)));
-    expect(cut).toEqual(cut.map(() => 'cut'));
+    const cut = await Promise.all(Array.from({ length: REQUESTS }, () => statusOrCut(s.harness.proxy.url, rpt)));
+    expect(cut).toEqual(cut.map(() => CUT));
     // Denied callers never reach it, whatever state it is in.
     expect((await s.harness.send('/photo')).status).toBe(401);
     expect(backend.seen.length - granted).toBe(REQUESTS);
     backend.behave('answer');
-    const healed = await Promise.all(Array.from({ length: 2 }, () => s.harness.send('/photo', { headers: bearer(rpt) }).then((r) => r.status)));
+    const healed = await Promise.all(Array.from({ length: 2 }, () => statusOrCut(s.harness.proxy.url, rpt)));
     expect(healed).toEqual([200, 200]);
     // Now its port refuses connections.
     closed = true;
@@ -120,7 +120,7 @@ describe.each(MODES)('%s mode, --workers 2', (mode) => {
     const refused = await Promise.all(Array.from({ length: REQUESTS }, () => s.harness.send('/photo', { headers: bearer(rpt) })));
     expect(refused.map((a) => a.status)).toEqual(refused.map(() => 502));
     expect(new Set(refused.map((a) => a.json().code))).toEqual(new Set(['upstream_unreachable']));
-    process.stdout.write(`faults: ${mode}: --workers 2 backend-resets-mid-body: cut×${cut.length} 200×${healed.length}\n`);
-    process.stdout.write(`faults: ${mode}: --workers 2 backend-refuses: 502×${refused.length}\n`);
+    process.stdout.write(`faults: ${mode}: --workers 2 backend-resets-mid-body: ${statusFigure([...cut, ...healed])}\n`);
+    process.stdout.write(`faults: ${mode}: --workers 2 backend-refuses: ${statusFigure(refused.map((a) => a.status))}\n`);
   });
 });

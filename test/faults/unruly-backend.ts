@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { closeServer, listenOn } from '../helpers/listen.js';
+import { bearer, send } from '../proxy/harness.js';
 
 export type Behaviour = 'answer' | 'hang' | 'reset_mid_body';
 
@@ -39,4 +40,23 @@ export async function startUnrulyBackend(): Promise<UnrulyBackend> {
     },
     close: () => closeServer(server),
   };
+}
+
+/** The status counted for an exchange the proxy cut after the head (the client saw a reset). */
+export const CUT = 0;
+
+/** The status a granted GET /photo through the proxy at `base` got, or CUT. */
+export async function statusOrCut(base: string, rpt: string): Promise<number> {
+  try {
+    return (await send(base, '/photo', { headers: bearer(rpt) })).status;
+  } catch {
+    return CUT;
+  }
+}
+
+/** The statuses as the scenario's figure: `cut×6 200×2`. */
+export function statusFigure(statuses: readonly number[]): string {
+  const counts = new Map<number, number>();
+  for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => a - b).map(([s, n]) => `${s === CUT ? 'cut' : s}×${n}`).join(' ');
 }

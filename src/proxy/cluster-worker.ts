@@ -13,7 +13,7 @@ import { sha256 } from './control-plane.js';
 import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ServeOptions } from './options.js';
-import { createOxdCapacity, createOxdGuard } from './oxd-control.js';
+import { createGuarded, createOxdCapacity } from './oxd-control.js';
 import type { OxdGuard } from './oxd-guard.js';
 import { compileState, type PolicyState } from './policy-state.js';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, TrafficPlane } from './traffic.js';
@@ -64,18 +64,13 @@ class Worker {
     this.#options = resolveServeOptions(input);
     this.#logger = createLogger(this.#options.logLevel).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
     const lanes = createOxdCapacity(this.#options, this.#metrics, input.oxdLanes);
-    const factory = workerAuthzFor(this.#options, this.#logger, lanes.poolSize, Date.now);
-    let authz: WorkerAuthz | null = null;
-    this.#guard = createOxdGuard({
-      timeoutMs: factory.timeoutMs,
-      failures: factory.failures,
-      probe: () => authz?.probe() ?? null,
+    const { guard, service: authz } = createGuarded(workerAuthzFor(this.#options, this.#logger, lanes.poolSize, Date.now), {
       logger: this.#logger,
       metrics: this.#metrics,
       breaker: input.breaker,
       capacity: lanes.capacity,
     });
-    authz = factory.create(this.#guard);
+    this.#guard = guard;
     this.#authz = authz;
     this.#traffic = new TrafficPlane({
       options: this.#options,

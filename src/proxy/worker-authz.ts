@@ -20,7 +20,7 @@ import { asSessionOptions } from './backends.js';
 import type { PolicyMessage } from './cluster-protocol.js';
 import type { Logger } from './logger.js';
 import { guardedOxdCheck } from './oxd-backend.js';
-import { OXD_FAILURES, type FailureModel, type OxdGuard, type ProbeCall } from './oxd-guard.js';
+import { OXD_FAILURES, type GuardedFactory, type OxdGuard, type ProbeCall } from './oxd-guard.js';
 import { oxdProbe, type ProbeClient } from './oxd-probe.js';
 import type { ServeOptions } from './options.js';
 import { AS_FAILURES, asProbe } from './uma2/backend.js';
@@ -39,12 +39,7 @@ export interface WorkerAuthz {
   close(): Promise<void>;
 }
 
-export interface WorkerAuthzFactory {
-  readonly failures: FailureModel;
-  /** Deadline of one guarded call. */
-  readonly timeoutMs: number;
-  create(guard: OxdGuard): WorkerAuthz;
-}
+export type WorkerAuthzFactory = GuardedFactory<WorkerAuthz>;
 
 export function workerAuthzFor(options: ServeOptions, logger: Logger, poolSize: number, now: () => number): WorkerAuthzFactory {
   const settings = options.uma2;

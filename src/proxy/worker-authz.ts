@@ -23,7 +23,7 @@ import { guardedOxdCheck } from './oxd-backend.js';
 import { OXD_FAILURES, type GuardedFactory, type OxdGuard, type ProbeCall } from './oxd-guard.js';
 import { oxdProbe, type ProbeClient } from './oxd-probe.js';
 import type { ServeOptions } from './options.js';
-import { AS_FAILURES, asProbe } from './uma2/backend.js';
+import { AS_FAILURES } from './uma2/backend.js';
 import { conditionKey, resourceBindings } from './uma2/desired.js';
 import { AsSession, type Bindings } from './uma2/session.js';
 
@@ -133,7 +133,7 @@ class AsWorkerAuthz implements WorkerAuthz {
   }
 
   probe(): ProbeCall | null {
-    return asProbe(this.#session);
+    return this.#session.probe();
   }
 
   apply(message: PolicyMessage, policy: Policy): Promise<boolean> {

@@ -53,7 +53,10 @@ class Worker {
   readonly #authz: WorkerAuthz;
   readonly #traffic: TrafficPlane;
   readonly #drifts = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-  /** The registration epoch of the last policy message applied: what a drift report says it decided under. */
+  /**
+   * The registration epoch of the last policy message applied: what a drift report says it
+   * decided under, and how a message announcing a new registration is told apart.
+   */
   #epoch = 0;
   #nextDriftId = 0;
   /** Policy messages are applied one at a time, in order (oxd mode reads credentials asynchronously). */
@@ -141,7 +144,10 @@ class Worker {
     // The policy and the registration it was registered under are swapped in together: a request
     // is judged by one generation, and decided under the ids of that generation.
     const state = message.generation === this.#traffic.state.generation ? this.#traffic.state : await compilePolicyMessage(message, this.#options.policyFile);
-    if (await this.#authz.apply(message, state.policy)) this.#traffic.forgetGrants();
+    // Grants obtained under the previous credentials or ids must go with them.
+    const renewed = message.registered && message.registrationEpoch !== this.#epoch;
+    await this.#authz.apply(message, state.policy, renewed);
+    if (renewed) this.#traffic.forgetGrants();
     this.#epoch = message.registrationEpoch;
     this.#traffic.apply(state, message.registered);
   }

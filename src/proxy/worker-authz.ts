@@ -32,10 +32,10 @@ export interface WorkerAuthz {
   /** The breaker's background call, or null while there is nothing to probe with. */
   probe(): ProbeCall | null;
   /**
-   * Takes in the registration `message` announces (`policy`: its text, compiled). Resolves true
-   * when the credentials or ids changed, so grants obtained under the old ones must go.
+   * Takes in the registration `message` announces (`policy`: its text, compiled); `renewed`: it
+   * is a registration this worker has not taken in yet, whose credentials or ids may differ.
    */
-  apply(message: PolicyMessage, policy: Policy): Promise<boolean>;
+  apply(message: PolicyMessage, policy: Policy, renewed: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,7 +67,6 @@ class OxdWorkerAuthz implements WorkerAuthz {
   readonly #poolSize: number;
   readonly #probe: () => ProbeCall | null;
   #client: OxdClient | null = null;
-  #epoch = 0;
 
   constructor(options: ServeOptions, logger: Logger, poolSize: number, now: () => number, guard: OxdGuard) {
     this.#options = options;
@@ -86,15 +85,13 @@ class OxdWorkerAuthz implements WorkerAuthz {
     return this.#probe();
   }
 
-  async apply(message: PolicyMessage): Promise<boolean> {
-    if (!message.registered || message.registrationEpoch === this.#epoch) return false;
+  async apply(_message: PolicyMessage, _policy: Policy, renewed: boolean): Promise<void> {
+    if (!renewed) return;
     // Registration wrote the oxd id and credentials to the config: read them afresh.
     const { config } = await OxdConfigFile.load(this.#options.oxdConfig);
     const previous = this.#client;
     this.#client = OxdClient.fromConfig(config, { logger: this.#logger.child({ component: 'oxd' }), poolSize: this.#poolSize });
-    this.#epoch = message.registrationEpoch;
     await previous?.close();
-    return true;
   }
 
   async close(): Promise<void> {
@@ -122,8 +119,6 @@ class AsWorkerAuthz implements WorkerAuthz {
   readonly #session: AsSession;
   readonly #logger: Logger;
   #bindings: Bindings = new Map();
-  #generation = 0;
-  #epoch = 0;
   #primed = false;
 
   constructor(session: AsSession, logger: Logger) {
@@ -136,13 +131,11 @@ class AsWorkerAuthz implements WorkerAuthz {
     return this.#session.probe();
   }
 
-  apply(message: PolicyMessage, policy: Policy): Promise<boolean> {
-    const moved = message.registrationEpoch !== this.#epoch;
-    if (moved || message.generation !== this.#generation) this.#bindings = resourceBindings(policy, idsByCondition(message.registeredIds));
-    this.#generation = message.generation;
-    this.#epoch = message.registrationEpoch;
+  apply(message: PolicyMessage, policy: Policy): Promise<void> {
+    // Every message carries the ids in force; one pass over the conditions rebuilds the table.
+    this.#bindings = resourceBindings(policy, idsByCondition(message.registeredIds));
     if (message.registered) this.#prime();
-    return Promise.resolve(moved && message.registered);
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -53,7 +53,7 @@ export function conditionKey(pattern: string, methods: readonly string[]): strin
 }
 
 /** Every (pattern, condition) of the policy, in policy order. Pure and dialect-free: a cluster worker computes it too. */
-export function conditionBindings(policy: Policy): ConditionBinding[] {
+function conditionBindings(policy: Policy): ConditionBinding[] {
   return policy.registration.flatMap((resource) => resource.conditions.map((condition) => bindingOf(resource.path, condition)));
 }
 

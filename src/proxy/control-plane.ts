@@ -30,7 +30,7 @@ const RELOAD_RETRY_MS = 5_000;
  */
 export type PolicyRegistrar = Pick<AuthzBackend, 'service' | 'register' | 'repair' | 'registeredIds' | 'describe'>;
 
-/** What traffic processes are told: the policy in force, and whether (and how often) it was registered. */
+/** What traffic processes are told: the policy in force, whether (and how often) it was registered, and under which ids. */
 export interface ControlSnapshot {
   readonly state: PolicyState;
   /** The policy text the state was compiled from: what a worker compiles again. */
@@ -127,7 +127,8 @@ export class ControlPlane {
 
   /**
    * Re-registers after a traffic process saw drift under `generation`; concurrent reports of one
-   * generation share one attempt, and a report about a replaced generation is a no-op.
+   * generation share one attempt, and a report about a replaced generation is a no-op, as is one
+   * about a registration already replaced (`seenEpoch`: the registration the reporter decided under).
    */
   repair(generation: number, seenEpoch?: number): Promise<undefined> {
     return this.#repairs.run(String(generation), () =>

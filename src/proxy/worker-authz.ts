@@ -21,7 +21,7 @@ import type { PolicyMessage } from './cluster-protocol.js';
 import type { Logger } from './logger.js';
 import { guardedOxdCheck } from './oxd-backend.js';
 import { OXD_FAILURES, type GuardedFactory, type OxdGuard, type ProbeCall } from './oxd-guard.js';
-import { oxdProbe, type ProbeClient } from './oxd-probe.js';
+import { oxdProbe } from './oxd-probe.js';
 import type { ServeOptions } from './options.js';
 import { AS_FAILURES } from './uma2/backend.js';
 import { conditionKey, resourceBindings } from './uma2/desired.js';
@@ -65,7 +65,6 @@ class OxdWorkerAuthz implements WorkerAuthz {
   readonly #options: ServeOptions;
   readonly #logger: Logger;
   readonly #poolSize: number;
-  readonly #probe: () => ProbeCall | null;
   #client: OxdClient | null = null;
 
   constructor(options: ServeOptions, logger: Logger, poolSize: number, now: () => number, guard: OxdGuard) {
@@ -78,11 +77,11 @@ class OxdWorkerAuthz implements WorkerAuthz {
       return this.#client;
     };
     this.decisions = guardedOxdCheck(client, guard, { cacheMax: options.cacheMax, now });
-    this.#probe = oxdProbe(this.#probeClient());
   }
 
+  /** Through whichever client is current (none before registration). */
   probe(): ProbeCall | null {
-    return this.#probe();
+    return this.#client === null ? null : oxdProbe(this.#client)();
   }
 
   async apply(_message: PolicyMessage, _policy: Policy, renewed: boolean): Promise<void> {
@@ -96,21 +95,6 @@ class OxdWorkerAuthz implements WorkerAuthz {
 
   async close(): Promise<void> {
     await this.#client?.close();
-  }
-
-  /** The breaker probes through whichever client is current (none before registration). */
-  #probeClient(): ProbeClient {
-    const current = (): OxdClient | null => this.#client;
-    return {
-      get protocol() {
-        return current()?.protocol ?? 'rest';
-      },
-      get oxdId() {
-        return current()?.oxdId ?? null;
-      },
-      getRp: () => current()?.getRp() ?? Promise.reject(new Error('no oxd client yet')),
-      introspectRpt: (rpt) => current()?.introspectRpt(rpt) ?? Promise.reject(new Error('no oxd client yet')),
-    };
   }
 }
 

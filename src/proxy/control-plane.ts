@@ -140,7 +140,7 @@ export class ControlPlane {
         if (seenEpoch !== undefined && this.#snapshot.registrationEpoch > seenEpoch) return undefined;
         this.#deps.logger.warn({ generation }, `${this.#service} does not know a registered resource (registration drift); registering again`);
         await this.#deps.registrar.repair(this.#snapshot.state.policy);
-        this.#set({ ...this.#snapshot, registrationEpoch: this.#snapshot.registrationEpoch + 1, registeredIds: this.#deps.registrar.registeredIds() });
+        this.#set({ ...this.#snapshot, registrationEpoch: this.#snapshot.registrationEpoch + 1 });
         return undefined;
       }),
     ).promise;
@@ -151,7 +151,12 @@ export class ControlPlane {
     for (const warning of policy.warnings) this.#deps.logger.warn({ warning: formatProblem(warning) }, 'policy warning');
   }
 
-  #set(snapshot: ControlSnapshot): void {
+  /**
+   * Swaps in `next` with the ids the registrar holds now, and tells traffic processes: a
+   * generation and the ids it was registered under reach them together.
+   */
+  #set(next: Omit<ControlSnapshot, 'registeredIds'>): void {
+    const snapshot = { ...next, registeredIds: this.#deps.registrar.registeredIds() };
     this.#snapshot = snapshot;
     this.#deps.publish(snapshot);
   }
@@ -163,7 +168,7 @@ export class ControlPlane {
       .run(async () => {
         const result = await this.#deps.registrar.register(this.#snapshot.state.policy);
         this.#bootProblem = null;
-        this.#set({ ...this.#snapshot, registered: true, registrationEpoch: this.#snapshot.registrationEpoch + 1, registeredIds: this.#deps.registrar.registeredIds() });
+        this.#set({ ...this.#snapshot, registered: true, registrationEpoch: this.#snapshot.registrationEpoch + 1 });
         this.#markRegistered();
         this.#deps.logger.info(
           {
@@ -217,8 +222,7 @@ export class ControlPlane {
       }
     }
     const generation = current.state.generation + 1;
-    // The new generation and the ids it was registered under reach traffic processes together.
-    this.#set({ ...this.#snapshot, state: compileState(policy, generation, sha256(text)), text, registeredIds: this.#deps.registrar.registeredIds() });
+    this.#set({ ...this.#snapshot, state: compileState(policy, generation, sha256(text)), text });
     metrics.policyGeneration.set(generation);
     metrics.policyReloads.inc({ result: 'applied' });
     logger.info({ trigger, generation, registration }, 'policy reloaded');

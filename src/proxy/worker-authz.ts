@@ -15,7 +15,7 @@
  */
 import { OxdClient, OxdConfigFile } from '../oxd/index.js';
 import type { Policy } from '../policy/index.js';
-import type { AuthzBackend, RegisteredId } from './authz-backend.js';
+import type { AuthzBackend } from './authz-backend.js';
 import { asSessionOptions } from './backends.js';
 import type { PolicyMessage } from './cluster-protocol.js';
 import type { Logger } from './logger.js';
@@ -24,7 +24,7 @@ import { OXD_FAILURES, type GuardedFactory, type OxdGuard, type ProbeCall } from
 import { oxdProbe } from './oxd-probe.js';
 import type { ServeOptions } from './options.js';
 import { AS_FAILURES } from './uma2/backend.js';
-import { conditionKey, resourceBindings } from './uma2/desired.js';
+import { resourceBindings } from './uma2/desired.js';
 import { AsSession, type Bindings } from './uma2/session.js';
 
 export interface WorkerAuthz {
@@ -117,7 +117,7 @@ class AsWorkerAuthz implements WorkerAuthz {
 
   apply(message: PolicyMessage, policy: Policy): Promise<void> {
     // Every message carries the ids in force; one pass over the conditions rebuilds the table.
-    this.#bindings = resourceBindings(policy, idsByCondition(message.registeredIds));
+    this.#bindings = resourceBindings(policy, message.registeredIds);
     if (message.registered) this.#prime();
     return Promise.resolve();
   }
@@ -135,8 +135,4 @@ class AsWorkerAuthz implements WorkerAuthz {
       this.#logger.debug({ err }, 'could not reach the authorization server yet; the first request tries again');
     });
   }
-}
-
-function idsByCondition(ids: readonly RegisteredId[]): Map<string, string> {
-  return new Map(ids.map((r) => [conditionKey(r.pattern, r.methods), r.id]));
 }

@@ -55,11 +55,11 @@ class Uma2Backend implements AuthzBackend {
       },
       desired,
     );
-    this.#bindings = resourceBindings(policy, result.ids);
     this.#ids = desired.flatMap((d) => {
       const id = result.ids.get(d.key);
       return id === undefined ? [] : [{ pattern: d.pattern, methods: d.methods, id }];
     });
+    this.#bindings = resourceBindings(policy, this.#ids);
     return result.created + result.updated + result.deleted > 0 ? 'registered' : 'unchanged';
   }
 

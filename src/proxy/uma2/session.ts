@@ -60,7 +60,8 @@ export class AsSession {
   async check(query: AuthzQuery, bindings: Bindings): Promise<AuthzAnswer> {
     const binding = bindings.get(bindingKey(query.pattern, query.method));
     if (binding === undefined) return { kind: 'drift', cause: null };
-    const client = await this.discover(query.caller);
+    // Discovered once and for all after the first call: no promise on every decision's path.
+    const client = this.#client ?? (await this.discover(query.caller));
     const verifier = this.#verifier;
     if (verifier === null) throw new Error('no RPT verifier after discovery');
     if (query.rpt !== null && query.tokenHash !== null) {

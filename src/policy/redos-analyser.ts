@@ -42,8 +42,18 @@ process.stdin.on('end', () => {
 
 let recheckEntry: string | undefined;
 
-/** How one analyser run ended: why it failed, or what it printed. */
-type AnalyserRun = { readonly failure: string } | { readonly failure: null; readonly stdout: string };
+/**
+ * How one analyser process ended, whichever way it was waited for: `spawnError` when it could
+ * not be started (or was killed for its output), `timedOut` when it ran past its budget.
+ */
+interface Ending {
+  readonly spawnError: string | null;
+  readonly timedOut: boolean;
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 interface Invocation {
   readonly args: readonly string[];
@@ -70,51 +80,55 @@ function invocation(regexes: readonly RegExp[]): Invocation | string {
 export function analyseRegexes(regexes: readonly RegExp[]): RedosVerdict[] {
   if (regexes.length === 0) return [];
   const call = invocation(regexes);
-  if (typeof call === 'string') return verdictsOf({ failure: call }, regexes.length);
+  if (typeof call === 'string') return regexes.map(() => couldNotRun(call));
   const run = spawnSync(process.execPath, call.args, { input: call.input, encoding: 'utf8', timeout: call.timeout, maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true });
   const timedOut = (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
-  const failure = timedOut ? OUT_OF_TIME : run.error !== undefined ? run.error.message : exitFailure(run.status, run.signal, run.stderr);
-  return verdictsOf(failure === null ? { failure, stdout: run.stdout } : { failure }, regexes.length);
+  const spawnError = run.error === undefined || timedOut ? null : run.error.message;
+  return verdictsOf({ spawnError, timedOut, status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr }, regexes.length);
 }
 
 /** The same as `analyseRegexes`, without blocking the event loop meanwhile. */
 export async function analyseRegexesAsync(regexes: readonly RegExp[]): Promise<RedosVerdict[]> {
   if (regexes.length === 0) return [];
   const call = invocation(regexes);
-  if (typeof call === 'string') return verdictsOf({ failure: call }, regexes.length);
-  const run = await new Promise<AnalyserRun>((resolve) => {
+  if (typeof call === 'string') return regexes.map(() => couldNotRun(call));
+  const ending = await new Promise<Ending>((resolve) => {
     const child = execFile(process.execPath, call.args, { encoding: 'utf8', timeout: call.timeout, maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true }, (err, stdout, stderr) => {
-      if (err === null) resolve({ failure: null, stdout });
-      else if (err.killed === true) resolve({ failure: OUT_OF_TIME });
-      else if (typeof err.code === 'number' || err.signal != null) resolve({ failure: exitFailure(typeof err.code === 'number' ? err.code : null, err.signal ?? null, stderr) ?? err.message });
-      else resolve({ failure: err.message });
+      // execFile reports an exit status as a numeric `code`; a string `code` is a spawn failure.
+      const status = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
+      const timedOut = err?.killed === true && err.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER';
+      const spawnError = err !== null && !timedOut && typeof err.code === 'string' ? err.message : null;
+      resolve({ spawnError, timedOut, status, signal: err?.signal ?? null, stdout, stderr });
     });
     // An analyser that dies before reading its input must not turn into an unhandled EPIPE.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(call.input);
   });
-  return verdictsOf(run, regexes.length);
+  return verdictsOf(ending, regexes.length);
 }
 
-const OUT_OF_TIME = 'it ran out of time';
-
-function exitFailure(status: number | null, signal: NodeJS.Signals | null, stderr: string): string | null {
-  if (status === 0) return null;
+function failureOf(ending: Ending): string | null {
+  if (ending.spawnError !== null) return ending.spawnError;
+  if (ending.timedOut) return 'it ran out of time';
+  if (ending.status === 0) return null;
   // Node's own failures (a bad --require) print a stack around the error line; ours print just it.
-  const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = ending.stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
   const reason = lines.find((line) => /^\w*Error\b/.test(line)) ?? lines[0];
-  return `it exited with ${status === null ? `signal ${signal ?? 'unknown'}` : `status ${status}`}${reason === undefined ? '' : `: ${reason}`}`;
+  const how = ending.status === null ? `signal ${ending.signal ?? 'unknown'}` : `status ${ending.status}`;
+  return `it exited with ${how}${reason === undefined ? '' : `: ${reason}`}`;
 }
 
-function verdictsOf(run: AnalyserRun, count: number): RedosVerdict[] {
-  if (run.failure !== null) return Array.from({ length: count }, () => couldNotRun(run.failure));
+function verdictsOf(ending: Ending, count: number): RedosVerdict[] {
+  const failed = (reason: string): RedosVerdict[] => Array.from({ length: count }, () => couldNotRun(reason));
+  const failure = failureOf(ending);
+  if (failure !== null) return failed(failure);
   let diagnostics: unknown;
   try {
-    diagnostics = JSON.parse(run.stdout);
+    diagnostics = JSON.parse(ending.stdout);
   } catch {
-    return verdictsOf({ failure: 'its answer was not JSON' }, count);
+    return failed('its answer was not JSON');
   }
-  if (!Array.isArray(diagnostics) || diagnostics.length !== count) return verdictsOf({ failure: 'it answered for a different number of regexes' }, count);
+  if (!Array.isArray(diagnostics) || diagnostics.length !== count) return failed('it answered for a different number of regexes');
   return diagnostics.map(verdictOf);
 }
 

@@ -162,7 +162,7 @@ async function rssMiB(pid: number): Promise<number> {
 /** One proxy decision, as the soak prints it. */
 function decision(fields: Record<string, unknown> | undefined): string {
   if (fields === undefined) return 'no decision logged for it';
-  const pick = ['outcome', 'status', 'detail', 'pattern', 'cacheHit', 'oxdMs', 'upstreamMs'].map((k) => `${k}=${JSON.stringify(fields[k] ?? null)}`);
+  const pick = ['outcome', 'status', 'detail', 'pattern', 'cacheHit', 'authzMs', 'upstreamMs'].map((k) => `${k}=${JSON.stringify(fields[k] ?? null)}`);
   return `proxy: ${pick.join(' ')}`;
 }
 

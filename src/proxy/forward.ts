@@ -39,7 +39,10 @@ export interface UpgradeCallbacks {
 }
 
 export interface Forwarder {
-  /** Sends the request (req.url already canonical) to the backend with exactly `headers`. */
+  /**
+   * Sends the request (req.url already canonical) to the backend with exactly `headers` less
+   * Transfer-Encoding, which is deleted from the object (undici frames the body itself).
+   */
   web(req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders, onError: UpstreamErrorHandler): void;
   /** Same for a WebSocket upgrade whose enforcement has passed. */
   ws(req: IncomingMessage, socket: Duplex, head: Buffer, headers: OutgoingHttpHeaders, callbacks: UpgradeCallbacks): void;

@@ -6,15 +6,12 @@
  *
  *   tsc -p tsconfig.bench.json && node dist/bench-build/bench/ab.js <baseline dist/bench-build/bench dir> [public|hit] [rounds] [seconds]
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pinLoadGenerator } from './cpu-pinning.js';
 import { runLoad } from './load.js';
 import { readCounters } from './proxy-metrics.js';
-import { POLICY, PROTECTED_PATH, PUBLIC_PATH, iniText, obtainRpt, type BenchProxy } from './proxy-rig.js';
-import { spawnSut, type Sut } from './spawn-sut.js';
+import { PROTECTED_PATH, PUBLIC_PATH, startProxyRig, type RigProxy } from './proxy-rig.js';
 import { median } from './stats.js';
 
 const CONNECTIONS = 16;
@@ -24,32 +21,17 @@ async function main(): Promise<void> {
   if (baselineDir === undefined || (scenario !== 'public' && scenario !== 'hit')) throw new Error('usage: ab <baseline bench dir> [public|hit] [rounds] [seconds]');
   const rounds = Number(roundsArg);
   const seconds = Number(secondsArg);
-  const pinning = pinLoadGenerator();
-  const dir = await mkdtemp(join(tmpdir(), 'umagate-ab-'));
-  const started: Sut[] = [];
+  const rig = await startProxyRig(pinLoadGenerator());
   try {
-    const upstream = await spawnSut(pinning, 'sut-upstream.js', []);
-    started.push(upstream);
-    const policy = join(dir, 'policies.yaml');
-    await writeFile(policy, POLICY);
-    const ini = iniText(upstream.info.oxdRestUrl ?? '', upstream.info.opHost ?? '');
-    let inis = 0;
-    const newIni = async (): Promise<string> => {
-      const file = join(dir, `${inis++}.cfg`);
-      await writeFile(file, ini);
-      return file;
-    };
-    const proxyFrom = async (entry: string): Promise<BenchProxy> => {
-      const sut = await spawnSut(pinning, entry, [policy, await newIni(), upstream.info.backendUrl ?? '', '60']);
-      started.push(sut);
-      return { url: sut.info.url ?? '', adminUrl: sut.info.adminUrl ?? '', sut };
-    };
     const builds = [
-      { name: 'A (baseline)', proxy: await proxyFrom(pathToFileURL(resolve(baselineDir, 'sut-proxy.js')).href), samples: [] as number[] },
-      { name: 'B (this build)', proxy: await proxyFrom('sut-proxy.js'), samples: [] as number[] },
+      { name: 'A (baseline)', proxy: await rig.startProxy('a', 60, { entry: pathToFileURL(resolve(baselineDir, 'sut-proxy.js')).href }), samples: [] as number[] },
+      { name: 'B (this build)', proxy: await rig.startProxy('b', 60), samples: [] as number[] },
     ];
-    const headersOf = async (proxy: BenchProxy): Promise<Readonly<Record<string, string>>> =>
-      scenario === 'hit' ? { authorization: `Bearer ${await obtainRpt(proxy, await newIni())}` } : {};
+    const headersOf = async (proxy: RigProxy): Promise<Readonly<Record<string, string>>> => {
+      if (scenario !== 'hit') return {};
+      const [rpt = ''] = await rig.rpts(proxy, 1);
+      return { authorization: `Bearer ${rpt}` };
+    };
     const loads = await Promise.all(builds.map(async (b) => ({ build: b, url: `${b.proxy.url}${scenario === 'hit' ? PROTECTED_PATH : PUBLIC_PATH}`, headers: await headersOf(b.proxy) })));
     const once = async (load: (typeof loads)[number], durationSeconds: number): Promise<number> => {
       const cpuBefore = await load.build.proxy.sut.cpuMicros();
@@ -71,8 +53,7 @@ async function main(): Promise<void> {
     console.log(`${scenario}: B/A proxy CPU per request = ${(median(b.samples) / median(a.samples)).toFixed(3)} (ratio of medians); ` +
       `${median(paired).toFixed(3)} (median of paired runs: ${paired.map((r) => r.toFixed(2)).join(' ')})`);
   } finally {
-    await Promise.all(started.map((sut) => sut.stop()));
-    await rm(dir, { recursive: true, force: true });
+    await rig.close();
   }
 }
 

@@ -12,16 +12,15 @@
  * flows would take longer than the measurement; the proxy cannot tell the difference.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { startDevOxd } from '../src/devoxd/index.js';
-import { startEchoBackend } from '../src/sandbox/echo-backend.js';
-import { POLICY, PROTECTED_PATH, iniText } from './proxy-rig.js';
+import { startGrantingOxd, startGrantingRig } from './granting-rig.js';
+import { rssMiB } from './process-tree.js';
+import { readCounters } from './proxy-metrics.js';
+import { PROTECTED_PATH } from './proxy-rig.js';
+import { stopChild } from './spawn-sut.js';
 import type { BenchResult } from './types.js';
 
 /** The target: a process holding this many grants stays within TARGET_RSS_MIB. */
@@ -37,11 +36,6 @@ const SETTLE_MS = 3_000;
 const PEAK_SAMPLE_MS = 500;
 const BOOT_TIMEOUT_MS = 60_000;
 
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
-}
-
 /** RPT-sized opaque tokens, each distinct (about the 36 characters the dev oxd and Gluu issue). */
 function rpt(i: number): string {
   return `${GRANTING_PREFIX}${i.toString(16).padStart(24, '0')}`;
@@ -49,27 +43,23 @@ function rpt(i: number): string {
 
 /** Fewer grants than TARGET_GRANTS (a quick run) check the rig only; the note says so. */
 export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<BenchResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'umagate-memory-'));
-  const oxd = await startDevOxd({ socketPort: null, restPort: 0, grantingRptPrefix: GRANTING_PREFIX, callLogLimit: 1 });
-  const backend = await startEchoBackend({ host: '127.0.0.1', port: 0 });
-  const ini = join(dir, 'umagate.cfg');
-  const policy = join(dir, 'policies.yaml');
-  await writeFile(ini, iniText(oxd.restUrl ?? '', oxd.opHost));
-  await writeFile(policy, POLICY);
+  const rig = await startGrantingRig('memory', (dir) => startGrantingOxd(GRANTING_PREFIX, dir));
   const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-  const args = ['serve', '--policy', policy, '--oxd-config', ini, '--upstream', backend.url, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'];
+  const args = ['serve', '--policy', rig.policy, '--oxd-config', rig.authority.oxdConfig, '--upstream', rig.backendUrl, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'];
   args.push('--cache-max', String(grants), '--cache-ttl', '3600', '--oxd-per-client', String(OXD_PER_CLIENT));
   const child = spawn(process.execPath, [...nodeFlags(), cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = child.pid ?? -1;
   try {
     const { url, adminUrl } = await listening(child.stdout, BOOT_TIMEOUT_MS);
     const pool = new Pool(url, { connections: CONNECTIONS });
     try {
       await waitForGrant(pool);
-      const baseRssMiB = await rssMiB(child.pid ?? -1);
+      const baseRssMiB = rssMiB(pid);
       const started = performance.now();
       let peakRssMiB = baseRssMiB;
       const sampler = setInterval(() => {
-        void rssMiB(child.pid ?? -1).then((rss) => (peakRssMiB = Math.max(peakRssMiB, rss)), () => undefined);
+        // A failed read (NaN) leaves the peak as it was.
+        peakRssMiB = Math.max(peakRssMiB, rssMiB(pid) || 0);
       }, PEAK_SAMPLE_MS);
       let next = 0;
       const worker = async (): Promise<void> => {
@@ -85,10 +75,10 @@ export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<
       } finally {
         clearInterval(sampler);
       }
-      peakRssMiB = Math.max(peakRssMiB, await rssMiB(child.pid ?? -1));
+      peakRssMiB = Math.max(peakRssMiB, rssMiB(pid));
       const fillSeconds = (performance.now() - started) / 1000;
       await sleep(SETTLE_MS);
-      const rss = await rssMiB(child.pid ?? -1);
+      const rss = rssMiB(pid);
       const hits = await firstRptIsCached(pool, adminUrl, grants);
       const target =
         grants === TARGET_GRANTS
@@ -107,11 +97,8 @@ export async function benchCacheMemory(grants: number = TARGET_GRANTS): Promise<
       await pool.close();
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-    await backend.close();
-    await oxd.close();
-    await rm(dir, { recursive: true, force: true });
+    await stopChild(child);
+    await rig.close();
   }
 }
 
@@ -126,6 +113,7 @@ function nodeFlags(): string[] {
 /** The URLs from the proxy's `listening` log line; the rest of stdout is drained unread. */
 async function listening(stdout: NodeJS.ReadableStream, timeoutMs: number): Promise<{ readonly url: string; readonly adminUrl: string }> {
   const lines = createInterface({ input: stdout });
+  const started = performance.now();
   const timer = setTimeout(() => {
     lines.close();
   }, timeoutMs);
@@ -141,7 +129,8 @@ async function listening(stdout: NodeJS.ReadableStream, timeoutMs: number): Prom
   } finally {
     clearTimeout(timer);
   }
-  if (urls === null) throw new Error(`umagate serve did not log "listening" within ${timeoutMs / 1000} s`);
+  // stdout also ends when the process exits (a bad flag, a failed boot: its reason is on stderr).
+  if (urls === null) throw new Error(performance.now() - started >= timeoutMs ? `umagate serve did not log "listening" within ${timeoutMs / 1000} s` : 'umagate serve exited before it logged "listening"');
   // Leaving the loop closed the reader, which paused stdout: keep draining it, so that the
   // decision log never blocks the proxy on a full pipe.
   stdout.resume();
@@ -159,17 +148,11 @@ async function waitForGrant(pool: Pool): Promise<void> {
   throw new Error('the proxy never granted a request: registration with the dev oxd did not complete');
 }
 
-/** The proxy's count of decision-cache hits, from its own /metrics. */
-async function cacheHits(adminUrl: string): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  return Number(/^umagate_decision_cache_lookups_total\{result="hit"\} (\d+)/m.exec(text)?.[1] ?? 0);
-}
-
 /** Proof that every grant is still cached: one more request with the first RPT is a cache hit. */
 async function firstRptIsCached(pool: Pool, adminUrl: string, grants: number): Promise<string> {
-  const before = await cacheHits(adminUrl);
+  const before = (await readCounters(adminUrl)).cacheHits;
   const res = await pool.request({ method: 'GET', path: PROTECTED_PATH, headers: { authorization: `Bearer ${rpt(0)}` } });
   await res.body.dump();
-  if (res.statusCode !== 200 || (await cacheHits(adminUrl)) !== before + 1) throw new Error('the first RPT was not answered from the cache: the cache holds fewer grants than were made');
+  if (res.statusCode !== 200 || (await readCounters(adminUrl)).cacheHits !== before + 1) throw new Error('the first RPT was not answered from the cache: the cache holds fewer grants than were made');
   return `the first of the ${grants.toLocaleString('en-US')} RPTs answered from the cache`;
 }

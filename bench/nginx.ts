@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from './spawn-sut.js';
 
 export interface RunningNginx {
   readonly url: string;
@@ -80,14 +81,8 @@ export async function startNginx(binary: string, upstream: string, workers: numb
   const child = spawn(binary, ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const close = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      // QUIT: graceful; the master stops its workers before it exits.
-      child.kill('SIGQUIT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    // QUIT: graceful; the master stops its workers before it exits.
+    await stopChild(child, 'SIGQUIT');
     await rm(dir, { recursive: true, force: true });
   };
   try {

@@ -1,6 +1,6 @@
 /**
  * Resident memory and CPU time of a process and all its descendants (cluster workers, nginx
- * workers), from /proc: the same reading for Node and nginx alike.
+ * workers), or of one process alone, from /proc: the same reading for Node and nginx alike.
  */
 import { readFileSync } from 'node:fs';
 
@@ -46,6 +46,12 @@ function sumOverTree(pid: number, read: (pid: number) => number): number {
     pending.push(...childrenOf(next));
   }
   return total;
+}
+
+/** One process's resident memory in MiB, its children not counted; NaN where /proc cannot tell it. */
+export function rssMiB(pid: number): number {
+  const kib = rssKiB(pid);
+  return kib === 0 ? Number.NaN : kib / 1024;
 }
 
 /** MiB; NaN where /proc is not available. */

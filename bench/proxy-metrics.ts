@@ -2,7 +2,8 @@
  * Counters read from a proxy's /metrics, to check what a scenario really measured: how many
  * calls to the service that decides (oxd, or the AS in direct mode) each request caused — cache
  * hit: 0; cache miss: at most 1, fewer where identical misses were coalesced; direct mode with
- * `--rpt-verify jwt`: 0 — and, for the AS, which endpoints they went to with what result.
+ * `--rpt-verify jwt`: 0 — and, for the AS, which endpoints they went to with what result; and
+ * the decision-cache hits, to check that a grant is still cached.
  */
 
 export interface ProxyCounters {
@@ -12,6 +13,8 @@ export interface ProxyCounters {
   readonly oxdCalls: number;
   /** umagate_as_call_duration_seconds_count by "endpoint result" (e.g. "introspection ok"). */
   readonly asCalls: ReadonlyMap<string, number>;
+  /** umagate_decision_cache_lookups_total{result="hit"}. */
+  readonly cacheHits: number;
 }
 
 /** Each sample of `metric` with its labels, e.g. `{endpoint="introspection",result="ok"} 12`. */
@@ -43,5 +46,6 @@ export async function readCounters(adminUrl: string): Promise<ProxyCounters> {
     requests: sum(samplesOf(text, 'umagate_requests_total')),
     oxdCalls: sum(samplesOf(text, 'umagate_oxd_call_duration_seconds_count')),
     asCalls,
+    cacheHits: sum(samplesOf(text, 'umagate_decision_cache_lookups_total').filter((s) => s.labels.result === 'hit')),
   };
 }

@@ -35,13 +35,10 @@ export const POLICY = `resources:
 /** How a proxy decides: through oxd, or straight with the AS (`--authz uma2 --rpt-verify …`). */
 export type ProxyAuthz = { readonly authz: 'oxd' } | { readonly authz: 'uma2'; readonly rptVerify: 'introspect' | 'jwt' };
 
-export interface BenchProxy {
+export interface RigProxy {
   readonly url: string;
   readonly adminUrl: string;
   readonly sut: Sut;
-}
-
-export interface RigProxy extends BenchProxy {
   readonly mode: ProxyAuthz;
 }
 
@@ -50,6 +47,16 @@ export interface ProxyRigOptions {
   readonly proxyNodeArgs?: readonly string[];
   /** One AS client is made for each direct-mode proxy the run will start, named here. */
   readonly directProxies?: readonly string[];
+}
+
+/** How startProxy runs a proxy, beyond its name and cache TTL. */
+export interface ProxyStart {
+  /** --workers: a count or 'auto'; default 1. */
+  readonly workers?: number | 'auto';
+  /** Default: oxd mode. */
+  readonly mode?: ProxyAuthz;
+  /** The sut-proxy.js to run, e.g. an older build's (ab.ts); default this build's. */
+  readonly entry?: string;
 }
 
 export interface ProxyRig {
@@ -67,7 +74,7 @@ export interface ProxyRig {
    * mode, with the dev AS; `name` is then one of `directProxies` (it is the proxy's AS client).
    * `cacheTtl` 60 is the default cache; 0 sends every protected request to oxd or the AS.
    */
-  startProxy(name: string, cacheTtl: number, workers?: number | 'auto', mode?: ProxyAuthz): Promise<RigProxy>;
+  startProxy(name: string, cacheTtl: number, how?: ProxyStart): Promise<RigProxy>;
   close(): Promise<void>;
 }
 
@@ -110,9 +117,9 @@ export async function startProxyRig(pinning: Pinning, options: ProxyRigOptions =
       await writeFile(file, JSON.stringify(settings));
       return file;
     };
-    const startOne = async (name: string, cacheTtl: number, workers: number | 'auto' = 1, mode: ProxyAuthz = OXD): Promise<RigProxy> => {
+    const startOne = async (name: string, cacheTtl: number, { workers = 1, mode = OXD, entry = 'sut-proxy.js' }: ProxyStart = {}): Promise<RigProxy> => {
       const proxyPinning: Pinning = { pinned: pinning.pinned, sutCommand: [...pinning.sutCommand, ...(options.proxyNodeArgs ?? [])] };
-      const sut = await spawnSut(proxyPinning, 'sut-proxy.js', [policy, await authzFile(name, mode), backendUrl, String(cacheTtl), String(workers)]);
+      const sut = await spawnSut(proxyPinning, entry, [policy, await authzFile(name, mode), backendUrl, String(cacheTtl), String(workers)]);
       started.push(sut);
       return { url: required(sut, 'url'), adminUrl: required(sut, 'adminUrl'), sut, mode };
     };
@@ -134,7 +141,7 @@ export function iniText(restUrl: string, opHost: string): string {
 }
 
 /** The first step of every UMA client: the protected path without a token, answered 401 with a ticket. */
-async function ticketFrom(proxy: BenchProxy): Promise<string> {
+async function ticketFrom(proxy: RigProxy): Promise<string> {
   const challenge = await fetch(`${proxy.url}${PROTECTED_PATH}`);
   const body = (await challenge.json()) as { ticket?: unknown };
   if (challenge.status !== 401 || typeof body.ticket !== 'string') throw new Error(`expected 401 with a ticket, got ${challenge.status}`);
@@ -142,7 +149,7 @@ async function ticketFrom(proxy: BenchProxy): Promise<string> {
 }
 
 /** oxd mode, what a UMA client of oxd does: 401 with a ticket, then uma_rp_get_rpt with that ticket. */
-export async function obtainRpt(proxy: BenchProxy, clientIni: string): Promise<string> {
+async function obtainRpt(proxy: RigProxy, clientIni: string): Promise<string> {
   const client = await OxdClient.fromConfigFile(clientIni);
   try {
     await client.registerSite();
@@ -155,7 +162,7 @@ export async function obtainRpt(proxy: BenchProxy, clientIni: string): Promise<s
 }
 
 /** Direct mode: 401 with a ticket, then the uma-ticket grant at the AS's token endpoint. */
-async function obtainDirectRpt(proxy: BenchProxy, requestingParty: UmaClient): Promise<string> {
+async function obtainDirectRpt(proxy: RigProxy, requestingParty: UmaClient): Promise<string> {
   const result = await requestingParty.getRpt({ ticket: await ticketFrom(proxy) });
   if (result.outcome !== 'granted') throw new Error(`the dev AS answered ${result.outcome} where an RPT was expected`);
   return result.access_token;

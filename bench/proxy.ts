@@ -54,8 +54,6 @@ interface Scenario {
   readonly proxy: RigProxy | null;
   /** The process tree whose RSS is reported. */
   readonly pid: number;
-  /** The process serving the backend (and the dev oxd and dev AS): what a row costs it. */
-  readonly upstreamPid: number;
 }
 
 interface Sample extends LoadFigures {
@@ -105,15 +103,16 @@ function callsBetween(proxy: RigProxy, before: ProxyCounters, after: ProxyCounte
   return { service: 'AS', perRequest: [...byKind.values()].reduce((a, b) => a + b, 0), byKind };
 }
 
-async function measure(load: LoadGenerator, scenario: Scenario, seconds: number): Promise<Sample> {
+/** `upstreamPid`: the process serving the backend (and the dev oxd and dev AS), what each row costs it. */
+async function measure(load: LoadGenerator, scenario: Scenario, seconds: number, upstreamPid: number): Promise<Sample> {
   const before = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
   const cpuBefore = treeCpuMicros(scenario.pid);
-  const upstreamBefore = treeCpuMicros(scenario.upstreamPid);
+  const upstreamBefore = treeCpuMicros(upstreamPid);
   const figures = await load.run({ url: scenario.url, connections: CONNECTIONS, seconds, tokens: scenario.tokens });
   // No request completed (the row's server stalled): no per-request figure rather than a huge one.
   const perRequest = (micros: number): number => (figures.requests === 0 ? Number.NaN : micros / figures.requests);
   const cpuMicrosPerRequest = perRequest(treeCpuMicros(scenario.pid) - cpuBefore);
-  const upstreamCpuMicrosPerRequest = perRequest(treeCpuMicros(scenario.upstreamPid) - upstreamBefore);
+  const upstreamCpuMicrosPerRequest = perRequest(treeCpuMicros(upstreamPid) - upstreamBefore);
   const rssMiB = treeRssMiB(scenario.pid);
   const after = scenario.proxy === null ? null : await readCounters(scenario.proxy.adminUrl);
   const calls = scenario.proxy === null || before === null || after === null ? null : callsBetween(scenario.proxy, before, after);
@@ -203,11 +202,11 @@ export async function benchProxy(settings: ProxyBenchSettings): Promise<ProxyBen
       startAnchors(rig, (stop) => stops.push(stop)),
       rig.startProxy('cached', 60),
       rig.startProxy('uncached', 0),
-      rig.startProxy('auto', 60, 'auto'),
-      rig.startProxy(DIRECT.hit, 60, 1, { authz: 'uma2', rptVerify: 'introspect' }),
-      rig.startProxy(DIRECT.hitAuto, 60, 'auto', { authz: 'uma2', rptVerify: 'introspect' }),
-      rig.startProxy(DIRECT.miss, 0, 1, { authz: 'uma2', rptVerify: 'introspect' }),
-      rig.startProxy(DIRECT.missJwt, 0, 1, { authz: 'uma2', rptVerify: 'jwt' }),
+      rig.startProxy('auto', 60, { workers: 'auto' }),
+      rig.startProxy(DIRECT.hit, 60, { mode: { authz: 'uma2', rptVerify: 'introspect' } }),
+      rig.startProxy(DIRECT.hitAuto, 60, { workers: 'auto', mode: { authz: 'uma2', rptVerify: 'introspect' } }),
+      rig.startProxy(DIRECT.miss, 0, { mode: { authz: 'uma2', rptVerify: 'introspect' } }),
+      rig.startProxy(DIRECT.missJwt, 0, { mode: { authz: 'uma2', rptVerify: 'jwt' } }),
     ]);
     progress('every process is up; obtaining RPTs…');
     const [[hitRpt], [autoRpt], missRpts, [directHitRpt], [directAutoRpt], directMissRpts, directMissJwtRpts] = await settleAll([
@@ -220,11 +219,11 @@ export async function benchProxy(settings: ProxyBenchSettings): Promise<ProxyBen
       rig.rpts(directMissJwt, settings.missTokens),
     ]);
     if (hitRpt === undefined || autoRpt === undefined || directHitRpt === undefined || directAutoRpt === undefined) throw new Error('no RPT for the cache-hit rows');
-    const scenarios: Scenario[] = [{ key: 'backend', name: 'backend direct', url: `${rig.backendUrl}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: rig.upstream.pid, upstreamPid: rig.upstream.pid }];
+    const scenarios: Scenario[] = [{ key: 'backend', name: 'backend direct', url: `${rig.backendUrl}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: rig.upstream.pid }];
     const skipped: ProxyRow[] = [];
     for (const a of anchors) {
       if (a.running === null) skipped.push({ key: a.key, name: a.name, figures: null, skipped: a.skipped });
-      else scenarios.push({ key: a.key, name: a.name, url: `${a.running.url}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: a.running.pid, upstreamPid: rig.upstream.pid });
+      else scenarios.push({ key: a.key, name: a.name, url: `${a.running.url}${PUBLIC_PATH}`, tokens: [], proxy: null, pid: a.running.pid });
     }
     const row = (key: string, name: string, proxy: RigProxy, tokens: readonly string[]): Scenario => ({
       key,
@@ -233,7 +232,6 @@ export async function benchProxy(settings: ProxyBenchSettings): Promise<ProxyBen
       tokens,
       proxy,
       pid: proxy.sut.pid,
-      upstreamPid: rig.upstream.pid,
     });
     const inTurn = `--cache-ttl 0, ${settings.missTokens} RPTs in turn`;
     scenarios.push(
@@ -253,7 +251,7 @@ export async function benchProxy(settings: ProxyBenchSettings): Promise<ProxyBen
       const order = round % 2 === 0 ? scenarios : [...scenarios].reverse();
       for (const scenario of order) {
         progress(`round ${round + 1}/${settings.rounds}: ${scenario.name}`);
-        samples.get(scenario.key)?.push(await measure(load, scenario, settings.seconds));
+        samples.get(scenario.key)?.push(await measure(load, scenario, settings.seconds, rig.upstream.pid));
       }
     }
     const rows: ProxyRow[] = scenarios.map((s) => ({ key: s.key, name: s.name, figures: summarise(samples.get(s.key) ?? []), skipped: null }));

@@ -19,17 +19,16 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startDevAs } from '../src/devas/index.js';
-import { startDevOxd } from '../src/devoxd/index.js';
 import type { StartProxyOptions } from '../src/proxy/index.js';
-import { startEchoBackend } from '../src/sandbox/echo-backend.js';
-import { POLICY, PROTECTED_PATH, iniText } from './proxy-rig.js';
+import { startGrantingOxd, startGrantingRig } from './granting-rig.js';
+import { rssMiB } from './process-tree.js';
+import { PROTECTED_PATH } from './proxy-rig.js';
 import { median } from './stats.js';
 
 const GRANTING_PREFIX = 'soak-granted-';
@@ -93,10 +92,8 @@ interface Authority {
 
 async function startAuthority(authz: Authz, dir: string): Promise<Authority> {
   if (authz === 'oxd') {
-    const oxd = await startDevOxd({ socketPort: null, restPort: 0, grantingRptPrefix: GRANTING_PREFIX, callLogLimit: 1 });
-    const ini = join(dir, 'umagate.cfg');
-    await writeFile(ini, iniText(oxd.restUrl ?? '', oxd.opHost));
-    return { proxyOptions: { oxdConfig: ini }, describe: 'oxd mode (dev oxd, REST)', close: () => oxd.close() };
+    const oxd = await startGrantingOxd(GRANTING_PREFIX, dir);
+    return { proxyOptions: { oxdConfig: oxd.oxdConfig }, describe: 'oxd mode (dev oxd, REST)', close: () => oxd.close() };
   }
   const as = await startDevAs({ dialect: 'keycloak', grantingRptPrefix: GRANTING_PREFIX, callLogLimit: 1 });
   as.createClient(SOAK_RS);
@@ -153,30 +150,20 @@ class ProxyChild {
   }
 }
 
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
-
 /** One proxy decision, as the soak prints it. */
 function decision(fields: Record<string, unknown> | undefined): string {
   if (fields === undefined) return 'no decision logged for it';
-  const pick = ['outcome', 'status', 'detail', 'pattern', 'cacheHit', 'oxdMs', 'upstreamMs'].map((k) => `${k}=${JSON.stringify(fields[k] ?? null)}`);
+  const pick = ['outcome', 'status', 'detail', 'pattern', 'cacheHit', 'authzMs', 'upstreamMs'].map((k) => `${k}=${JSON.stringify(fields[k] ?? null)}`);
   return `proxy: ${pick.join(' ')}`;
 }
 
 async function main(): Promise<void> {
   const { duration, authz } = readArgs();
-  const dir = await mkdtemp(join(tmpdir(), 'umagate-soak-'));
-  const authority = await startAuthority(authz, dir);
-  const backend = await startEchoBackend({ host: '127.0.0.1', port: 0 });
-  const policy = join(dir, 'policies.yaml');
-  await writeFile(policy, POLICY);
+  const rig = await startGrantingRig('soak', (dir) => startAuthority(authz, dir));
   const proxyOptions: StartProxyOptions = {
-    ...authority.proxyOptions,
-    policy,
-    upstream: backend.url,
+    ...rig.authority.proxyOptions,
+    policy: rig.policy,
+    upstream: rig.backendUrl,
     cacheMax: String(CACHE_MAX),
     oxdPerClient: String(OXD_PER_CLIENT),
     listen: '127.0.0.1:0',
@@ -189,7 +176,7 @@ async function main(): Promise<void> {
   );
   const pid = proxy.child.pid ?? -1;
   const url = await proxy.ready;
-  process.stdout.write(`soak: ${authority.describe}, ${duration} s, ${CONCURRENCY} connections, --cache-max ${CACHE_MAX}\n`);
+  process.stdout.write(`soak: ${rig.authority.describe}, ${duration} s, ${CONCURRENCY} connections, --cache-max ${CACHE_MAX}\n`);
 
   const pool = new Pool(url, { connections: CONCURRENCY });
   const statuses = new Map<string, number>();
@@ -224,7 +211,7 @@ async function main(): Promise<void> {
   const sample = async (): Promise<void> => {
     const s: Sample = {
       atSeconds: Math.round((performance.now() - started) / 1000),
-      rssMiB: await rssMiB(pid),
+      rssMiB: rssMiB(pid),
       heapMiB: await proxy.heapMiB(),
       fds: (await readdir(`/proc/${pid}/fd`)).length,
       requests,
@@ -241,9 +228,7 @@ async function main(): Promise<void> {
   await pool.close();
   proxy.child.disconnect();
   await once(proxy.child, 'exit');
-  await backend.close();
-  await authority.close();
-  await rm(dir, { recursive: true, force: true });
+  await rig.close();
 
   for (const [id, what] of errors) process.stdout.write(`soak: error: ${id}: ${what} ← ${decision(proxy.unusual.get(id))}\n`);
   for (const [id, fields] of proxy.unusual) if (!errors.has(id)) process.stdout.write(`soak: unusual decision for ${id}: ${decision(fields)}\n`);

@@ -85,10 +85,15 @@ function nextMessage(child: ChildProcess, timeoutMs: number, timeoutText: string
   });
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/**
+ * Stops a child process with `signal` (nginx takes SIGQUIT to stop gracefully), SIGKILL if it is
+ * still running after the grace period; at once if it has already exited, whose 'exit' will not
+ * come again.
+ */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
   await exited;
   clearTimeout(timer);

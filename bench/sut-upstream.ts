@@ -14,6 +14,7 @@
 import { startDevAs } from '../src/devas/index.js';
 import { startDevOxd } from '../src/devoxd/index.js';
 import { startEchoBackend } from '../src/sandbox/echo-backend.js';
+import { Closers } from './closers.js';
 import { serveChild } from './sut-child.js';
 
 /** The requesting party every direct-mode RPT is issued to. */
@@ -21,17 +22,15 @@ const RP_CLIENT_ID = 'umagate-bench-rp';
 
 serveChild(async () => {
   const resourceServers = process.argv.slice(2);
-  const closers: (() => Promise<void>)[] = [];
-  const close = async (): Promise<void> => {
-    for (const closeOne of closers.splice(0).reverse()) await closeOne();
-  };
+  const closers = new Closers();
+  const close = (): Promise<void> => closers.closeAll();
   try {
     const oxd = await startDevOxd({ socketPort: null, restPort: 0 });
-    closers.push(() => oxd.close());
+    closers.add(() => oxd.close());
     const as = await startDevAs({ dialect: 'keycloak', jwtRpts: true });
-    closers.push(() => as.close());
+    closers.add(() => as.close());
     const backend = await startEchoBackend({ host: '127.0.0.1', port: 0 });
-    closers.push(() => backend.close());
+    closers.add(() => backend.close());
     const rp = as.createClient({ clientId: RP_CLIENT_ID });
     const secrets = Object.fromEntries(resourceServers.map((clientId) => [`secret:${clientId}`, as.createClient({ clientId }).clientSecret]));
     return {

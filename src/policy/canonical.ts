@@ -4,7 +4,7 @@
  * could read differently is refused.
  */
 import type { CanonicalTarget } from './types.js';
-import { isDotSegment, normalizeSegment } from './segment.js';
+import { isDotSegment, isPlainChar, normalizeSegment } from './segment.js';
 
 // Absolute-form (RFC 9112 §3.2.2): only the path and query are used; the authority is ignored.
 const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
@@ -62,6 +62,7 @@ function canonicalSegment(raw: string): { forward: string; match: string } | { r
 
 const SLASH = 0x2f;
 const DOT = 0x2e;
+const SEMICOLON = 0x3b;
 
 /**
  * Nearly every request: an origin-form target whose path is printable ASCII with no `%`, `;`,
@@ -81,7 +82,7 @@ function plainTarget(raw: string): CanonicalTarget | null {
       if (length === 0 || length > MAX_SEGMENT_LENGTH) return null;
       if (raw.charCodeAt(segmentStart) === DOT && (length === 1 || (length === 2 && raw.charCodeAt(segmentStart + 1) === DOT))) return null;
       segmentStart = i + 1;
-    } else if (code <= 0x20 || code >= 0x7f || code === 0x25 || code === 0x3b || code === 0x5c || code === 0x23) {
+    } else if (!isPlainChar(code) || code === SEMICOLON) {
       return null;
     }
   }

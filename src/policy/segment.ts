@@ -55,14 +55,23 @@ export function normalizeSegment(raw: string): SegmentResult {
 }
 
 /**
- * Printable ASCII with no escape and no character forbiddenRawChar refuses: the segment is its
- * own canonical and decoded form (what normalizeEscaped would build, without its byte array and
- * UTF-8 decoder), which is nearly every segment of nearly every request.
+ * A character that stands for itself in a segment: printable ASCII that is neither an escape's
+ * `%` nor one forbiddenRawChar refuses. Both fast paths (isPlainAscii here, plainTarget in
+ * canonical.ts) accept nothing else, so neither can take a character the full walk would change
+ * or refuse.
+ */
+export function isPlainChar(code: number): boolean {
+  return code > 0x20 && code < 0x7f && code !== 0x25 && code !== 0x5c && code !== 0x23;
+}
+
+/**
+ * Only plain characters: the segment is its own canonical and decoded form (what
+ * normalizeEscaped would build, without its byte array and UTF-8 decoder), which is nearly every
+ * segment of nearly every request.
  */
 function isPlainAscii(raw: string): boolean {
   for (let i = 0; i < raw.length; i++) {
-    const code = raw.charCodeAt(i);
-    if (code <= 0x20 || code >= 0x7f || code === 0x25 || code === 0x5c || code === 0x23) return false;
+    if (!isPlainChar(raw.charCodeAt(i))) return false;
   }
   return true;
 }

@@ -1,25 +1,19 @@
 /**
  * Which backend the options choose, built around the guard the runtime creates: oxd (reading
- * the ini) or the AS itself (direct mode). The guard needs the backend's failure model and
- * deadline first, the backend needs the guard: hence a factory.
+ * the ini) or the AS itself (direct mode).
  */
 import { OxdClient, OxdConfigFile } from '../oxd/index.js';
 import type { AuthzBackend } from './authz-backend.js';
 import type { Logger } from './logger.js';
 import { createOxdBackend } from './oxd-backend.js';
-import { OXD_FAILURES, type FailureModel, type OxdGuard } from './oxd-guard.js';
+import { OXD_FAILURES, type GuardedFactory, type OxdGuard } from './oxd-guard.js';
 import type { ServeOptions } from './options.js';
 import { recordFileFor } from './registrar.js';
 import { AS_FAILURES, createUma2Backend } from './uma2/backend.js';
 import type { AsSessionOptions } from './uma2/session.js';
 import type { Uma2Options } from './uma2-options.js';
 
-export interface BackendFactory {
-  readonly failures: FailureModel;
-  /** Deadline of one guarded call. */
-  readonly timeoutMs: number;
-  create(guard: OxdGuard): AuthzBackend;
-}
+export type BackendFactory = GuardedFactory<AuthzBackend>;
 
 /** `oxdPoolSize`: connections the oxd client keeps (one per lane slot plus a few for boot and probes). */
 export async function backendFor(options: ServeOptions, logger: Logger, now: () => number, oxdPoolSize: number): Promise<BackendFactory> {

@@ -132,9 +132,9 @@ class Supervisor {
     this.#metrics = metrics;
   }
 
-  #snapshot(): ControlSnapshot {
+  #bound(): ControlPlane {
     if (this.#control === null) throw new Error('supervisor used before bind');
-    return this.#control.snapshot;
+    return this.#control;
   }
 
   /** Forks every worker and resolves with the shared traffic URL once all of them listen. */
@@ -171,7 +171,7 @@ class Supervisor {
         const message = parseWorkerMessage(raw);
         if (message === null) return;
         if (message.type === 'umagate:started') {
-          this.#send(worker, { type: 'umagate:init', input: this.#input, policy: policyMessage(this.#snapshot()) });
+          this.#send(worker, { type: 'umagate:init', input: this.#input, policy: policyMessage(this.#bound().snapshot) });
         } else if (message.type === 'umagate:ready') {
           settle();
           current.serving = { generation: message.generation, registered: message.registered };
@@ -253,8 +253,7 @@ class Supervisor {
   }
 
   readiness(oxd: OxdControl): ReadinessReport {
-    const control = this.#control;
-    if (control === null) throw new Error('supervisor used before bind');
+    const control = this.#bound();
     const own = readinessOf(control, oxd);
     const { state, registered } = control.snapshot;
     const ready = this.#slots.filter((slot) => slot.serving?.generation === state.generation && slot.serving.registered === registered).length;

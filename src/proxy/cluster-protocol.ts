@@ -2,8 +2,8 @@
  * The messages between the cluster primary and its traffic workers. They say nothing about how
  * requests are authorized (oxd or otherwise): the policy as text with its generation, whether
  * (and how many times) it has been registered and the ids it was registered under, "drift
- * detected" and its answer, "ready", metrics, "drain". Each side validates what it receives: a worker that crashed half-way may
- * send anything.
+ * detected" and its answer, "ready", metrics, "drain". Each side validates what it receives: a
+ * worker that crashed half-way may send anything.
  */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { RegisteredId } from './authz-backend.js';

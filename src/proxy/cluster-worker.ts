@@ -13,7 +13,7 @@ import { sha256 } from './control-plane.js';
 import { createLogger, type Logger } from './logger.js';
 import { ProxyMetrics } from './metrics.js';
 import { resolveServeOptions, type ServeOptions } from './options.js';
-import { createOxdCapacity, createOxdGuard } from './oxd-control.js';
+import { createGuarded, createOxdCapacity } from './oxd-control.js';
 import type { OxdGuard } from './oxd-guard.js';
 import { compileState, type PolicyState } from './policy-state.js';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, TrafficPlane } from './traffic.js';
@@ -53,7 +53,10 @@ class Worker {
   readonly #authz: WorkerAuthz;
   readonly #traffic: TrafficPlane;
   readonly #drifts = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-  /** The registration epoch of the last policy message applied: what a drift report says it decided under. */
+  /**
+   * The registration epoch of the last policy message applied: what a drift report says it
+   * decided under, and how a message announcing a new registration is told apart.
+   */
   #epoch = 0;
   #nextDriftId = 0;
   /** Policy messages are applied one at a time, in order (oxd mode reads credentials asynchronously). */
@@ -64,18 +67,13 @@ class Worker {
     this.#options = resolveServeOptions(input);
     this.#logger = createLogger(this.#options.logLevel).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
     const lanes = createOxdCapacity(this.#options, this.#metrics, input.oxdLanes);
-    const factory = workerAuthzFor(this.#options, this.#logger, lanes.poolSize, Date.now);
-    let authz: WorkerAuthz | null = null;
-    this.#guard = createOxdGuard({
-      timeoutMs: factory.timeoutMs,
-      failures: factory.failures,
-      probe: () => authz?.probe() ?? null,
+    const { guard, service: authz } = createGuarded(workerAuthzFor(this.#options, this.#logger, lanes.poolSize, Date.now), {
       logger: this.#logger,
       metrics: this.#metrics,
       breaker: input.breaker,
       capacity: lanes.capacity,
     });
-    authz = factory.create(this.#guard);
+    this.#guard = guard;
     this.#authz = authz;
     this.#traffic = new TrafficPlane({
       options: this.#options,
@@ -146,7 +144,10 @@ class Worker {
     // The policy and the registration it was registered under are swapped in together: a request
     // is judged by one generation, and decided under the ids of that generation.
     const state = message.generation === this.#traffic.state.generation ? this.#traffic.state : await compilePolicyMessage(message, this.#options.policyFile);
-    if (await this.#authz.apply(message, state.policy)) this.#traffic.forgetGrants();
+    // Grants obtained under the previous credentials or ids must go with them.
+    const renewed = message.registered && message.registrationEpoch !== this.#epoch;
+    await this.#authz.apply(message, state.policy, renewed);
+    if (renewed) this.#traffic.forgetGrants();
     this.#epoch = message.registrationEpoch;
     this.#traffic.apply(state, message.registered);
   }

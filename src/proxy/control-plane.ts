@@ -30,7 +30,7 @@ const RELOAD_RETRY_MS = 5_000;
  */
 export type PolicyRegistrar = Pick<AuthzBackend, 'service' | 'register' | 'repair' | 'registeredIds' | 'describe'>;
 
-/** What traffic processes are told: the policy in force, and whether (and how often) it was registered. */
+/** What traffic processes are told: the policy in force, whether (and how often) it was registered, and under which ids. */
 export interface ControlSnapshot {
   readonly state: PolicyState;
   /** The policy text the state was compiled from: what a worker compiles again. */
@@ -127,7 +127,8 @@ export class ControlPlane {
 
   /**
    * Re-registers after a traffic process saw drift under `generation`; concurrent reports of one
-   * generation share one attempt, and a report about a replaced generation is a no-op.
+   * generation share one attempt, and a report about a replaced generation is a no-op, as is one
+   * about a registration already replaced (`seenEpoch`: the registration the reporter decided under).
    */
   repair(generation: number, seenEpoch?: number): Promise<undefined> {
     return this.#repairs.run(String(generation), () =>
@@ -139,7 +140,7 @@ export class ControlPlane {
         if (seenEpoch !== undefined && this.#snapshot.registrationEpoch > seenEpoch) return undefined;
         this.#deps.logger.warn({ generation }, `${this.#service} does not know a registered resource (registration drift); registering again`);
         await this.#deps.registrar.repair(this.#snapshot.state.policy);
-        this.#set({ ...this.#snapshot, registrationEpoch: this.#snapshot.registrationEpoch + 1, registeredIds: this.#deps.registrar.registeredIds() });
+        this.#set({ ...this.#snapshot, registrationEpoch: this.#snapshot.registrationEpoch + 1 });
         return undefined;
       }),
     ).promise;
@@ -150,7 +151,12 @@ export class ControlPlane {
     for (const warning of policy.warnings) this.#deps.logger.warn({ warning: formatProblem(warning) }, 'policy warning');
   }
 
-  #set(snapshot: ControlSnapshot): void {
+  /**
+   * Swaps in `next` with the ids the registrar holds now, and tells traffic processes: a
+   * generation and the ids it was registered under reach them together.
+   */
+  #set(next: Omit<ControlSnapshot, 'registeredIds'>): void {
+    const snapshot = { ...next, registeredIds: this.#deps.registrar.registeredIds() };
     this.#snapshot = snapshot;
     this.#deps.publish(snapshot);
   }
@@ -162,7 +168,7 @@ export class ControlPlane {
       .run(async () => {
         const result = await this.#deps.registrar.register(this.#snapshot.state.policy);
         this.#bootProblem = null;
-        this.#set({ ...this.#snapshot, registered: true, registrationEpoch: this.#snapshot.registrationEpoch + 1, registeredIds: this.#deps.registrar.registeredIds() });
+        this.#set({ ...this.#snapshot, registered: true, registrationEpoch: this.#snapshot.registrationEpoch + 1 });
         this.#markRegistered();
         this.#deps.logger.info(
           {
@@ -216,8 +222,7 @@ export class ControlPlane {
       }
     }
     const generation = current.state.generation + 1;
-    // The new generation and the ids it was registered under reach traffic processes together.
-    this.#set({ ...this.#snapshot, state: compileState(policy, generation, sha256(text)), text, registeredIds: this.#deps.registrar.registeredIds() });
+    this.#set({ ...this.#snapshot, state: compileState(policy, generation, sha256(text)), text });
     metrics.policyGeneration.set(generation);
     metrics.policyReloads.inc({ result: 'applied' });
     logger.info({ trigger, generation, registration }, 'policy reloaded');

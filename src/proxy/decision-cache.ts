@@ -15,10 +15,10 @@ export interface DecisionKeyParts {
 }
 
 /**
- * sha256 of the RPT, its 32 raw bytes as a latin1 ('binary') string: the raw token is never stored, logged
- * or used as a key. Latin1 keeps one character per byte (V8 stores it one byte per character):
- * 32 characters in every key of the caches instead of base64url's 43. Never logged or printed:
- * it is a key, not a display form.
+ * sha256 of the RPT, its 32 raw bytes as a latin1 ('binary') string: the raw token is never
+ * stored, logged or used as a key. Latin1 keeps one character per byte (V8 stores it one byte per
+ * character): 32 characters in every key of the caches instead of base64url's 43. The hash is
+ * never logged or printed either: it is a key, not a display form.
  */
 export function hashToken(token: string): string {
   // One-shot crypto.hash: no Hash object per request (about 1 µs less than createHash here).

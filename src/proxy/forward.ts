@@ -39,7 +39,10 @@ export interface UpgradeCallbacks {
 }
 
 export interface Forwarder {
-  /** Sends the request (req.url already canonical) to the backend with exactly `headers`. */
+  /**
+   * Sends the request (req.url already canonical) to the backend with exactly `headers` less
+   * Transfer-Encoding, which is deleted from the object (undici frames the body itself).
+   */
   web(req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders, onError: UpstreamErrorHandler): void;
   /** Same for a WebSocket upgrade whose enforcement has passed. */
   ws(req: IncomingMessage, socket: Duplex, head: Buffer, headers: OutgoingHttpHeaders, callbacks: UpgradeCallbacks): void;
@@ -111,7 +114,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   const agentOptions = { connect, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connections: null } as const;
   const up: Upstream = {
     origin: options.upstream.origin,
-    servername: tls === null ? null : (tls.servername || tls.host),
+    servername: tls === null ? null : (tls.options.servername || tls.host),
     // Keep-alive to the backend dominates a Node proxy's throughput (node-http-proxy#1058).
     pool: new UndiciAgent({ ...agentOptions, keepAliveTimeout: UPSTREAM_IDLE_MS }),
     fresh: new UndiciAgent({ ...agentOptions, pipelining: 0 }),
@@ -297,10 +300,9 @@ class WebExchange implements Dispatcher.DispatchHandler {
 interface UpstreamTls {
   /** The upstream URL's host (brackets of an IPv6 literal removed). */
   readonly host: string;
-  /** SNI: the host when it is a name; '' for an address, which RFC 6066 keeps out of SNI. */
-  readonly servername: string;
   /** For both Node's https.Agent (upgrades) and undici's connector. */
   readonly options: {
+    /** SNI: the host when it is a name; '' for an address, which RFC 6066 keeps out of SNI. */
     readonly servername: string;
     readonly checkServerIdentity: (name: string, cert: PeerCertificate) => Error | undefined;
     readonly ca?: string[];
@@ -318,7 +320,6 @@ function upstreamTls(upstream: URL, ca: readonly string[] | null): UpstreamTls {
   const servername = isIP(host) === 0 ? host : '';
   return {
     host,
-    servername,
     options: {
       servername,
       checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert),
@@ -330,9 +331,10 @@ function upstreamTls(upstream: URL, ca: readonly string[] | null): UpstreamTls {
 /** undici's connector with the server name and the identity check pinned to the upstream's. */
 function pinnedConnector(tls: UpstreamTls, timeout: number): buildConnector.connector {
   const connector = buildConnector({ ...tls.options, timeout });
+  // undici hands over the request's server name; an address gets none (undefined → no SNI).
+  const servername = tls.options.servername === '' ? undefined : tls.options.servername;
   return (connectOptions, callback) => {
-    // undici hands over the request's server name; an address gets none (undefined → no SNI).
-    connector({ ...connectOptions, servername: tls.servername === '' ? undefined : tls.servername } as buildConnector.Options, callback);
+    connector({ ...connectOptions, servername } as buildConnector.Options, callback);
   };
 }
 

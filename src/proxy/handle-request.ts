@@ -140,8 +140,8 @@ interface TimedDecision {
 
 /**
  * The decision for a request, and the log fields it starts (timed: the authorization service's
- * share of the work). Synchronous when the decision is (no oxd call): callers await only a real
- * promise.
+ * share of the work). Synchronous when the decision is (no call to that service): callers await
+ * only a real promise.
  */
 function timedDecision(deps: HandlerDeps, req: IncomingMessage, requestId: string, method: string): TimedDecision | Promise<TimedDecision> {
   const started = performance.now();

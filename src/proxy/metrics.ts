@@ -53,13 +53,14 @@ export class ProxyMetrics {
   readonly registry = new Registry();
   readonly #requestTally = new LabelTally<'outcome' | 'pattern'>();
   readonly #cacheLookupTally = new LabelTally<'result'>();
-  readonly requests = new Counter({
+  /** Filled from the tally when the registry is read: counted with countRequest only. */
+  readonly #requests = new Counter({
     name: 'umagate_requests_total',
     help: 'Requests by outcome and matched resource pattern ("none" when nothing matched)',
     labelNames: ['outcome', 'pattern'] as const,
     registers: [this.registry],
     collect: () => {
-      this.#requestTally.flushInto(this.requests);
+      this.#requestTally.flushInto(this.#requests);
     },
   });
   readonly oxdCalls = new Histogram({
@@ -87,13 +88,14 @@ export class ProxyMetrics {
     help: 'Client connections closed on accept because --max-connections were already open',
     registers: [this.registry],
   });
-  readonly cacheLookups = new Counter({
+  /** Filled from the tally when the registry is read: counted with countCacheLookup only. */
+  readonly #cacheLookups = new Counter({
     name: 'umagate_decision_cache_lookups_total',
     help: 'Decision cache lookups by result (hit or miss)',
     labelNames: ['result'] as const,
     registers: [this.registry],
     collect: () => {
-      this.#cacheLookupTally.flushInto(this.cacheLookups);
+      this.#cacheLookupTally.flushInto(this.#cacheLookups);
     },
   });
   readonly coalescedWaits = new Counter({

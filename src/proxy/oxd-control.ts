@@ -9,7 +9,7 @@ import type { Logger } from './logger.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { ServeOptions } from './options.js';
 import { DEFAULT_LANES, OxdCapacity, type OxdCapacityOptions } from './oxd-capacity.js';
-import { OxdGuard, type FailureModel, type ProbeCall } from './oxd-guard.js';
+import { OxdGuard, type GuardedFactory, type ProbeCall } from './oxd-guard.js';
 
 export interface OxdControl {
   readonly guard: OxdGuard;
@@ -36,26 +36,29 @@ export function createOxdCapacity(options: ServeOptions, metrics: ProxyMetrics, 
   return { capacity, poolSize: capacity.concurrency + UNLANED_CONNECTIONS };
 }
 
-/** The guard every call to the authorization service of a process goes through. */
-export function createOxdGuard(deps: {
-  timeoutMs: number;
-  /** Which errors are outages (default: oxd's). */
-  failures?: FailureModel;
-  probe: () => ProbeCall | null;
-  logger: Logger;
-  metrics: ProxyMetrics;
-  breaker: BreakerTuning | undefined;
-  /** Lanes for calls made on behalf of a request; none in a process that serves no traffic. */
-  capacity: OxdCapacity | undefined;
-}): OxdGuard {
-  const { breaker, capacity, failures } = deps;
-  const service = serviceName(failures?.service ?? 'oxd');
-  return new OxdGuard({
-    timeoutMs: deps.timeoutMs,
+/**
+ * `factory`'s service and the guard every call to the authorization service of a process goes
+ * through; the breaker probes through that service.
+ */
+export function createGuarded<T extends { probe(): ProbeCall | null }>(
+  factory: GuardedFactory<T>,
+  deps: {
+    logger: Logger;
+    metrics: ProxyMetrics;
+    breaker: BreakerTuning | undefined;
+    /** Lanes for calls made on behalf of a request; none in a process that serves no traffic. */
+    capacity: OxdCapacity | undefined;
+  },
+): { guard: OxdGuard; service: T } {
+  const { breaker, capacity } = deps;
+  const service = serviceName(factory.failures.service);
+  let created: T | null = null;
+  const guard = new OxdGuard({
+    timeoutMs: factory.timeoutMs,
+    failures: factory.failures,
     now: () => performance.now(),
     metrics: deps.metrics,
-    probe: deps.probe,
-    ...(failures === undefined ? {} : { failures }),
+    probe: () => created?.probe() ?? null,
     ...(capacity === undefined ? {} : { capacity }),
     ...(breaker?.failureThreshold === undefined ? {} : { failureThreshold: breaker.failureThreshold }),
     ...(breaker?.probeIntervalMs === undefined ? {} : { probeIntervalMs: breaker.probeIntervalMs }),
@@ -63,6 +66,8 @@ export function createOxdGuard(deps: {
       deps.logger.warn({ from, to }, `${service} circuit breaker changed state`);
     },
   });
+  created = factory.create(guard);
+  return { guard, service: created };
 }
 
 /**
@@ -76,16 +81,6 @@ export async function createOxdControl(
   tuning: { readonly breaker: BreakerTuning | undefined; readonly lanes: { capacity: OxdCapacity; poolSize: number } | undefined; readonly now: () => number },
 ): Promise<OxdControl> {
   const factory = await backendFor(options, logger, tuning.now, tuning.lanes?.poolSize ?? UNLANED_CONNECTIONS);
-  let backend: AuthzBackend | null = null;
-  const guard = createOxdGuard({
-    timeoutMs: factory.timeoutMs,
-    failures: factory.failures,
-    probe: () => backend?.probe() ?? null,
-    logger,
-    metrics,
-    breaker: tuning.breaker,
-    capacity: tuning.lanes?.capacity,
-  });
-  backend = factory.create(guard);
-  return { guard, backend };
+  const { guard, service } = createGuarded(factory, { logger, metrics, breaker: tuning.breaker, capacity: tuning.lanes?.capacity });
+  return { guard, backend: service };
 }

@@ -55,6 +55,17 @@ export function transportFailures(service: AuthzService, isTransport: (err: unkn
 
 export const OXD_FAILURES: FailureModel = transportFailures('oxd', isOxdTransportError);
 
+/**
+ * What calls through a guard and is probed through by it (a process's authorization backend):
+ * the guard needs its failure model and deadline first, it needs the guard: hence a factory.
+ */
+export interface GuardedFactory<T extends { probe(): ProbeCall | null }> {
+  readonly failures: FailureModel;
+  /** Deadline of one guarded call. */
+  readonly timeoutMs: number;
+  create(guard: OxdGuard): T;
+}
+
 /** The deadline ran out; raised by the guard itself, so it looks the same for every service. */
 class DeadlineExceeded extends Error {
   override readonly name = 'DeadlineExceeded';

@@ -47,9 +47,10 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 
 /**
  * Headers that frame the request body. A client naming one of them in `Connection` asks the
- * proxy to drop it — after which Node writes the body to the backend unframed (GET, HEAD, …) or
- * http-proxy sets `content-length: 0` (DELETE, OPTIONS), and the backend parses the body as a
- * second, unauthorized request. They are never removed on the client's word.
+ * proxy to drop it — after which http-proxy (which forwarded every request before undici) wrote
+ * the body to the backend unframed (GET, HEAD, …) or with `content-length: 0` (DELETE, OPTIONS),
+ * and the backend parsed the body as a second, unauthorized request. They are never removed on
+ * the client's word.
  */
 const FRAMING = new Set(['content-length', 'transfer-encoding']);
 
@@ -137,9 +138,9 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
 
 /**
  * Smuggling guards, checked before anything is judged or forwarded. (1) http-proxy's deleteLength
- * pass (http-party/node-http-proxy#1720): on a DELETE or OPTIONS without Content-Length it sets
- * `content-length: 0` and drops Transfer-Encoding, yet still pipes the body, which the backend
- * then reads as a second request. (2) `Connection: content-length` / `transfer-encoding`: see
+ * pass (http-party/node-http-proxy#1720), from when it forwarded every request: on a DELETE or
+ * OPTIONS without Content-Length it set `content-length: 0` and dropped Transfer-Encoding, yet
+ * still piped the body, which the backend then read as a second request. (2) `Connection: content-length` / `transfer-encoding`: see
  * FRAMING. (3) An upgrade request with body framing: http-proxy forwards the framing header but
  * never the body, so a backend that does not switch protocols waits for bytes that the next
  * request on that upstream connection supplies — and parses what follows them as a request no
@@ -193,7 +194,7 @@ export interface UpstreamHeaderContext {
 
 /**
  * What the backend receives, as a new object: the client's headers stay as they came, because
- * http-proxy reads the client's `Connection` (close, or HTTP/1.0 without keep-alive) to decide
+ * forward.ts reads the client's `Connection` (close, or HTTP/1.0 without keep-alive) to decide
  * whether the client connection is kept open after the answer.
  */
 export function upstreamHeaders(headers: IncomingHttpHeaders, ctx: UpstreamHeaderContext): OutgoingHttpHeaders {

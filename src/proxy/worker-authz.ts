@@ -15,16 +15,16 @@
  */
 import { OxdClient, OxdConfigFile } from '../oxd/index.js';
 import type { Policy } from '../policy/index.js';
-import type { AuthzBackend, RegisteredId } from './authz-backend.js';
+import type { AuthzBackend } from './authz-backend.js';
 import { asSessionOptions } from './backends.js';
 import type { PolicyMessage } from './cluster-protocol.js';
 import type { Logger } from './logger.js';
 import { guardedOxdCheck } from './oxd-backend.js';
-import { OXD_FAILURES, type FailureModel, type OxdGuard, type ProbeCall } from './oxd-guard.js';
-import { oxdProbe, type ProbeClient } from './oxd-probe.js';
+import { OXD_FAILURES, type GuardedFactory, type OxdGuard, type ProbeCall } from './oxd-guard.js';
+import { oxdProbe } from './oxd-probe.js';
 import type { ServeOptions } from './options.js';
-import { AS_FAILURES, asProbe } from './uma2/backend.js';
-import { conditionKey, resourceBindings } from './uma2/desired.js';
+import { AS_FAILURES } from './uma2/backend.js';
+import { resourceBindings } from './uma2/desired.js';
 import { AsSession, type Bindings } from './uma2/session.js';
 
 export interface WorkerAuthz {
@@ -32,19 +32,14 @@ export interface WorkerAuthz {
   /** The breaker's background call, or null while there is nothing to probe with. */
   probe(): ProbeCall | null;
   /**
-   * Takes in the registration `message` announces (`policy`: its text, compiled). Resolves true
-   * when the credentials or ids changed, so grants obtained under the old ones must go.
+   * Takes in the registration `message` announces (`policy`: its text, compiled); `renewed`: it
+   * is a registration this worker has not taken in yet, whose credentials or ids may differ.
    */
-  apply(message: PolicyMessage, policy: Policy): Promise<boolean>;
+  apply(message: PolicyMessage, policy: Policy, renewed: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
-export interface WorkerAuthzFactory {
-  readonly failures: FailureModel;
-  /** Deadline of one guarded call. */
-  readonly timeoutMs: number;
-  create(guard: OxdGuard): WorkerAuthz;
-}
+export type WorkerAuthzFactory = GuardedFactory<WorkerAuthz>;
 
 export function workerAuthzFor(options: ServeOptions, logger: Logger, poolSize: number, now: () => number): WorkerAuthzFactory {
   const settings = options.uma2;
@@ -70,9 +65,7 @@ class OxdWorkerAuthz implements WorkerAuthz {
   readonly #options: ServeOptions;
   readonly #logger: Logger;
   readonly #poolSize: number;
-  readonly #probe: () => ProbeCall | null;
   #client: OxdClient | null = null;
-  #epoch = 0;
 
   constructor(options: ServeOptions, logger: Logger, poolSize: number, now: () => number, guard: OxdGuard) {
     this.#options = options;
@@ -84,41 +77,24 @@ class OxdWorkerAuthz implements WorkerAuthz {
       return this.#client;
     };
     this.decisions = guardedOxdCheck(client, guard, { cacheMax: options.cacheMax, now });
-    this.#probe = oxdProbe(this.#probeClient());
   }
 
+  /** Through whichever client is current (none before registration). */
   probe(): ProbeCall | null {
-    return this.#probe();
+    return this.#client === null ? null : oxdProbe(this.#client)();
   }
 
-  async apply(message: PolicyMessage): Promise<boolean> {
-    if (!message.registered || message.registrationEpoch === this.#epoch) return false;
+  async apply(_message: PolicyMessage, _policy: Policy, renewed: boolean): Promise<void> {
+    if (!renewed) return;
     // Registration wrote the oxd id and credentials to the config: read them afresh.
     const { config } = await OxdConfigFile.load(this.#options.oxdConfig);
     const previous = this.#client;
     this.#client = OxdClient.fromConfig(config, { logger: this.#logger.child({ component: 'oxd' }), poolSize: this.#poolSize });
-    this.#epoch = message.registrationEpoch;
     await previous?.close();
-    return true;
   }
 
   async close(): Promise<void> {
     await this.#client?.close();
-  }
-
-  /** The breaker probes through whichever client is current (none before registration). */
-  #probeClient(): ProbeClient {
-    const current = (): OxdClient | null => this.#client;
-    return {
-      get protocol() {
-        return current()?.protocol ?? 'rest';
-      },
-      get oxdId() {
-        return current()?.oxdId ?? null;
-      },
-      getRp: () => current()?.getRp() ?? Promise.reject(new Error('no oxd client yet')),
-      introspectRpt: (rpt) => current()?.introspectRpt(rpt) ?? Promise.reject(new Error('no oxd client yet')),
-    };
   }
 }
 
@@ -127,8 +103,6 @@ class AsWorkerAuthz implements WorkerAuthz {
   readonly #session: AsSession;
   readonly #logger: Logger;
   #bindings: Bindings = new Map();
-  #generation = 0;
-  #epoch = 0;
   #primed = false;
 
   constructor(session: AsSession, logger: Logger) {
@@ -138,16 +112,14 @@ class AsWorkerAuthz implements WorkerAuthz {
   }
 
   probe(): ProbeCall | null {
-    return asProbe(this.#session);
+    return this.#session.probe();
   }
 
-  apply(message: PolicyMessage, policy: Policy): Promise<boolean> {
-    const moved = message.registrationEpoch !== this.#epoch;
-    if (moved || message.generation !== this.#generation) this.#bindings = resourceBindings(policy, idsByCondition(message.registeredIds));
-    this.#generation = message.generation;
-    this.#epoch = message.registrationEpoch;
+  apply(message: PolicyMessage, policy: Policy): Promise<void> {
+    // Every message carries the ids in force; one pass over the conditions rebuilds the table.
+    this.#bindings = resourceBindings(policy, message.registeredIds);
     if (message.registered) this.#prime();
-    return Promise.resolve(moved && message.registered);
+    return Promise.resolve();
   }
 
   close(): Promise<void> {
@@ -163,8 +135,4 @@ class AsWorkerAuthz implements WorkerAuthz {
       this.#logger.debug({ err }, 'could not reach the authorization server yet; the first request tries again');
     });
   }
-}
-
-function idsByCondition(ids: readonly RegisteredId[]): Map<string, string> {
-  return new Map(ids.map((r) => [conditionKey(r.pattern, r.methods), r.id]));
 }

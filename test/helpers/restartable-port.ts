@@ -24,9 +24,17 @@ function ephemeralRangeStart(): number {
   }
 }
 
+export const PORT_SEED_ENV = 'UMAGATE_TEST_PORT_SEED';
+
+function nonNegativeInteger(text: string | undefined, fallback: number): number {
+  const value = Number.parseInt(text ?? '', 10);
+  return Number.isInteger(value) && value >= 0 ? value : fallback;
+}
+
 const blocks = Math.floor((ephemeralRangeStart() - FLOOR) / BLOCK);
-const pool = Number.parseInt(process.env['VITEST_POOL_ID'] ?? '1', 10);
-const blockStart = FLOOR + ((Number.isInteger(pool) && pool > 0 ? pool - 1 : 0) % blocks) * BLOCK;
+const pool = Math.max(nonNegativeInteger(process.env['VITEST_POOL_ID'], 1), 1);
+const seed = nonNegativeInteger(process.env[PORT_SEED_ENV], 0);
+const blockStart = FLOOR + ((seed + pool - 1) % blocks) * BLOCK;
 let handedOut = 0;
 
 async function bindable(port: number): Promise<boolean> {

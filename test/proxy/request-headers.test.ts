@@ -68,7 +68,7 @@ describe('upstreamHeaders', () => {
       'x-forwarded-proto': 'http',
       'x-forwarded-host': 'gw.example',
     });
-    // The client's own headers stay as they came: http-proxy reads its Connection header.
+    // The client's own headers stay as they came: forward.ts reads its Connection header.
     expect(headers).toEqual(before);
   });
 

@@ -2,39 +2,43 @@
  * What `umagate dev` runs once its flags are parsed (dev.ts): the sandbox in either mode, its
  * walkthrough, and stopping on signals. Imported only when `dev` runs.
  */
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import { errorMessage } from '../../errors.js';
 import { cliInvocation } from '../../sandbox/cli-invocation.js';
 import { DEV_INI_PATH } from '../../sandbox/dev-ini.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { renderDirectWalkthrough, renderWalkthrough } from '../../sandbox/walkthrough.js';
-import { DEV_AS_CLIENTS_PATH, startDirectSandbox, type DirectSandbox } from '../../sandbox/direct-sandbox.js';
+import { DEV_AS_CLIENTS_PATH, startDirectSandbox } from '../../sandbox/direct-sandbox.js';
 import { failureText } from '../failure.js';
 import type { DevFlags } from './dev.js';
 
+/** A sandbox that listens, and its walkthrough (rendered once the start succeeded). */
+interface Started {
+  readonly sandbox: Pick<Sandbox, 'close' | 'proxy'>;
+  readonly walkthrough: () => string;
+}
+
 export async function runDev(flags: DevFlags): Promise<void> {
-  if (flags.authz === 'uma2') {
-    await runDirectDev(flags);
-    return;
-  }
-  let sandbox: Sandbox;
+  const logDestination = pino.destination({ fd: 2, sync: true });
+  let started: Started;
   try {
-    const { policy, demandClaim, authz: _authz, asPort: _asPort, asDialect: _asDialect, ...settings } = flags;
-    sandbox = await startSandbox({
-      ...settings,
-      claimDemands: demandClaim,
-      policyFile: policy,
-      iniPath: DEV_INI_PATH,
-      logDestination: pino.destination({ fd: 2, sync: true }),
-    });
+    started = flags.authz === 'uma2' ? await startDirectDev(flags, logDestination) : await startOxdDev(flags, logDestination);
   } catch (error) {
     process.stderr.write(`${failureMessage(error)}\n`);
     process.exitCode = 1;
     return;
   }
+  process.stdout.write(started.walkthrough());
+  stopOnSignals(started.sandbox);
+}
+
+/** `umagate dev`: the dev oxd, and the walkthrough through it. */
+async function startOxdDev(flags: DevFlags, logDestination: DestinationStream): Promise<Started> {
+  const { policy, demandClaim, authz: _authz, asPort: _asPort, asDialect: _asDialect, ...settings } = flags;
+  const sandbox = await startSandbox({ ...settings, claimDemands: demandClaim, policyFile: policy, iniPath: DEV_INI_PATH, logDestination });
   const { proxy, oxd, backend, demo } = sandbox;
   const socket = oxd.socketAddress === null ? null : `${oxd.socketAddress.host}:${oxd.socketAddress.port}`;
-  process.stdout.write(
+  const walkthrough = (): string =>
     renderWalkthrough({
       proxyUrl: reachableUrl(proxy.url),
       adminUrl: reachableUrl(proxy.adminUrl),
@@ -47,34 +51,26 @@ export async function runDev(flags: DevFlags): Promise<void> {
       iniPath: DEV_INI_PATH,
       policyFile: flags.policy,
       ...demo,
-    }),
-  );
-  stopOnSignals(sandbox);
+    });
+  return { sandbox, walkthrough };
 }
 
 /** `umagate dev --authz uma2`: the dev UMA 2.0 AS instead of the dev oxd, and the plain-curl walkthrough. */
-async function runDirectDev(flags: DevFlags): Promise<void> {
-  let sandbox: DirectSandbox;
-  try {
-    sandbox = await startDirectSandbox({
-      host: flags.host,
-      port: flags.port,
-      adminPort: flags.adminPort,
-      asPort: flags.asPort,
-      dialect: flags.asDialect,
-      backendPort: flags.backendPort,
-      policyFile: flags.policy,
-      clientsPath: DEV_AS_CLIENTS_PATH,
-      logLevel: flags.logLevel,
-      logDestination: pino.destination({ fd: 2, sync: true }),
-    });
-  } catch (error) {
-    process.stderr.write(`${failureMessage(error)}\n`);
-    process.exitCode = 1;
-    return;
-  }
+async function startDirectDev(flags: DevFlags, logDestination: DestinationStream): Promise<Started> {
+  const sandbox = await startDirectSandbox({
+    host: flags.host,
+    port: flags.port,
+    adminPort: flags.adminPort,
+    asPort: flags.asPort,
+    dialect: flags.asDialect,
+    backendPort: flags.backendPort,
+    policyFile: flags.policy,
+    clientsPath: DEV_AS_CLIENTS_PATH,
+    logLevel: flags.logLevel,
+    logDestination,
+  });
   const { proxy, as, backend, demo } = sandbox;
-  process.stdout.write(
+  const walkthrough = (): string =>
     renderDirectWalkthrough({
       proxyUrl: reachableUrl(proxy.url),
       adminUrl: reachableUrl(proxy.adminUrl),
@@ -86,9 +82,8 @@ async function runDirectDev(flags: DevFlags): Promise<void> {
       clientFile: DEV_AS_CLIENTS_PATH,
       policyFile: flags.policy,
       ...demo,
-    }),
-  );
-  stopOnSignals(sandbox);
+    });
+  return { sandbox, walkthrough };
 }
 
 /**

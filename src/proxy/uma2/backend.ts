@@ -6,9 +6,8 @@
  */
 import type { Policy } from '../../policy/index.js';
 import { isUmaTransportError } from '../../uma/index.js';
-import type { UmaEndpoint } from '../../uma/index.js';
 import type { AuthzAnswer, AuthzBackend, AuthzQuery, RegisteredId, RegistrationResult } from '../authz-backend.js';
-import { transportFailures, type FailureModel } from '../oxd-guard.js';
+import { transportFailures, type FailureModel, type ProbeCall } from '../oxd-guard.js';
 import { desiredResources, resourceBindings } from './desired.js';
 import { reconcile } from './reconcile.js';
 import { AsSession, type AsSessionOptions, type Bindings } from './session.js';
@@ -43,8 +42,7 @@ class Uma2Backend implements AuthzBackend {
   }
 
   async register(policy: Policy): Promise<RegistrationResult> {
-    const client = await this.#session.discover();
-    await this.#session.prime();
+    const client = await this.#session.prime();
     const { settings } = this.#options;
     const desired = desiredResources(policy, client.dialect, settings.resourceNamePrefix);
     const result = await reconcile(
@@ -57,11 +55,11 @@ class Uma2Backend implements AuthzBackend {
       },
       desired,
     );
-    this.#bindings = resourceBindings(policy, result.ids);
     this.#ids = desired.flatMap((d) => {
       const id = result.ids.get(d.key);
       return id === undefined ? [] : [{ pattern: d.pattern, methods: d.methods, id }];
     });
+    this.#bindings = resourceBindings(policy, this.#ids);
     return result.created + result.updated + result.deleted > 0 ? 'registered' : 'unchanged';
   }
 
@@ -73,8 +71,8 @@ class Uma2Backend implements AuthzBackend {
     return this.#ids;
   }
 
-  probe(): { readonly command: UmaEndpoint; readonly run: () => Promise<unknown> } | null {
-    return asProbe(this.#session);
+  probe(): ProbeCall | null {
+    return this.#session.probe();
   }
 
   clear(): void {
@@ -98,10 +96,4 @@ class Uma2Backend implements AuthzBackend {
   close(): Promise<void> {
     return this.#session.close();
   }
-}
-
-/** The breaker's background call: a GET of the discovery document, once discovered (none before). */
-export function asProbe(session: AsSession): { readonly command: UmaEndpoint; readonly run: () => Promise<unknown> } | null {
-  const client = session.client;
-  return client === null ? null : { command: 'discovery', run: () => client.probe() };
 }

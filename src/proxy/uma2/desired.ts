@@ -7,6 +7,7 @@ import type { Policy } from '../../policy/index.js';
 import { canonicalJson } from '../../policy/index.js';
 import type { UmaCondition } from '../../oxd/index.js';
 import type { AsDialect, ResourceDescription } from '../../uma/index.js';
+import type { RegisteredId } from '../authz-backend.js';
 import type { ResourceBinding } from './rpt-facts.js';
 
 /** The `type` of every resource umagate registers: with the name prefix, what marks it as ours. */
@@ -48,12 +49,12 @@ export interface ConditionBinding {
 }
 
 /** The key of one (pattern, condition): what the AS resource id of that condition is filed under. */
-export function conditionKey(pattern: string, methods: readonly string[]): string {
+function conditionKey(pattern: string, methods: readonly string[]): string {
   return JSON.stringify([pattern, methods]);
 }
 
 /** Every (pattern, condition) of the policy, in policy order. Pure and dialect-free: a cluster worker computes it too. */
-export function conditionBindings(policy: Policy): ConditionBinding[] {
+function conditionBindings(policy: Policy): ConditionBinding[] {
   return policy.registration.flatMap((resource) => resource.conditions.map((condition) => bindingOf(resource.path, condition)));
 }
 
@@ -64,13 +65,14 @@ function bindingOf(pattern: string, condition: UmaCondition): ConditionBinding {
 
 /**
  * The lookup table of decisions: bindingKey(pattern, method) → the condition's AS resource, for
- * every condition `ids` (condition key → AS resource id) names; a condition without an id is
- * left out, so asking about it reads as drift.
+ * every condition `ids` names; a condition without an id is left out, so asking about it reads
+ * as drift. The registering process and every cluster worker build it alike, from the same ids.
  */
-export function resourceBindings(policy: Policy, ids: ReadonlyMap<string, string>): Map<string, ResourceBinding> {
+export function resourceBindings(policy: Policy, ids: readonly RegisteredId[]): Map<string, ResourceBinding> {
+  const idByKey = new Map(ids.map((r) => [conditionKey(r.pattern, r.methods), r.id]));
   const bindings = new Map<string, ResourceBinding>();
   for (const c of conditionBindings(policy)) {
-    const id = ids.get(c.key);
+    const id = idByKey.get(c.key);
     if (id === undefined) continue;
     for (const method of c.methods) bindings.set(bindingKey(c.pattern, method), { id, required: c.required, ticketScopes: c.ticketScopes });
   }

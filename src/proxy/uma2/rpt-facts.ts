@@ -10,7 +10,11 @@ import type { OxdCaller } from '../oxd-capacity.js';
 export interface RptFacts {
   readonly active: boolean;
   readonly permissions: readonly IntrospectedPermission[];
-  /** Wall-clock ms until which these facts may be relied on (token `exp`, cache bound). */
+  /**
+   * Wall-clock ms until which these facts hold: the token's `exp` (infinity for an introspection
+   * answer without one). How long they are kept for later requests is the verifier's cache
+   * bound, not this.
+   */
   readonly validUntilMs: number;
 }
 

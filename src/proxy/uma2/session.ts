@@ -11,7 +11,7 @@ import type { UmaClientOptions } from '../../uma/index.js';
 import type { AuthzAnswer, AuthzQuery } from '../authz-backend.js';
 import type { OxdCaller } from '../oxd-capacity.js';
 import { AuthorizationUnavailableError } from '../errors.js';
-import type { OxdGuard } from '../oxd-guard.js';
+import type { OxdGuard, ProbeCall } from '../oxd-guard.js';
 import type { Uma2Options } from '../uma2-options.js';
 import { bindingKey } from './desired.js';
 import type { GuardedAsCall } from './reconcile.js';
@@ -60,7 +60,8 @@ export class AsSession {
   async check(query: AuthzQuery, bindings: Bindings): Promise<AuthzAnswer> {
     const binding = bindings.get(bindingKey(query.pattern, query.method));
     if (binding === undefined) return { kind: 'drift', cause: null };
-    const client = await this.discover(query.caller);
+    // Discovered once and for all after the first call: no promise on every decision's path.
+    const client = this.#client ?? (await this.discover(query.caller));
     const verifier = this.#verifier;
     if (verifier === null) throw new Error('no RPT verifier after discovery');
     if (query.rpt !== null && query.tokenHash !== null) {
@@ -89,10 +90,17 @@ export class AsSession {
     return { kind: 'ticket', ticket, wwwAuthenticate: `UMA realm="${realm}",as_uri="${client.issuer}",error="insufficient_scope",ticket="${ticket}"` };
   }
 
-  /** Gets the verifier ready (JWT: the keys) before the first request needs it. */
-  async prime(): Promise<void> {
-    await this.discover();
+  /** Discovers the AS and gets the verifier ready (JWT: the keys) before the first request needs them. */
+  async prime(): Promise<UmaClient> {
+    const client = await this.discover();
     await this.#verifier?.prime();
+    return client;
+  }
+
+  /** The breaker's background call: a GET of the discovery document, once discovered (none before). */
+  probe(): ProbeCall | null {
+    const client = this.#client;
+    return client === null ? null : { command: 'discovery', run: () => client.probe() };
   }
 
   /** The client, discovering the AS once; a failed discovery is tried again at the next call. */

@@ -74,7 +74,7 @@ describe('resolveServeOptions', () => {
     expect(resolveServeOptions({ upstream: 'http://u', listen: value }).listen).toEqual({ host, port });
   });
 
-  it('--upstream-ca-file: read once into the trusted certificates, and refused with the reason', async () => {
+  it('--upstream-ca-file: added to the trusted certificates, and refused with the reason', async () => {
     const dir = await tempDir('umagate-options-');
     const pem = join(dir, 'ca.pem');
     await writeFile(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');

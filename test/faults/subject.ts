@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { DevAsFault } from '../../src/devas/index.js';
 import { RS_CLIENT, REQUESTING_PARTY, bearer, oxdRpt, startHarness, type Harness, type HarnessOptions } from '../proxy/harness.js';
+import { countsFigure } from './unruly-backend.js';
 
 /** Ways a decision call can fail, named by what the proxy sees rather than by a mode's wire format. */
 export type DecisionFault = 'refused' | 'garbage' | 'truncated' | 'wrong_shape' | 'http_500' | { readonly slowerThanMs: number };
@@ -224,6 +225,5 @@ export async function expectServing(subject: FaultSubject, rpt: string): Promise
 export function report(mode: Mode, scenario: string, ...tallies: Tally[]): void {
   const total = new Map<number, number>();
   for (const t of tallies) for (const [status, n] of t.byStatus) total.set(status, (total.get(status) ?? 0) + n);
-  const figure = [...total].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ');
-  process.stdout.write(`faults: ${mode}: ${scenario}: ${figure}\n`);
+  process.stdout.write(`faults: ${mode}: ${scenario}: ${countsFigure(total)}\n`);
 }

@@ -58,5 +58,10 @@ export async function statusOrCut(base: string, rpt: string): Promise<number> {
 export function statusFigure(statuses: readonly number[]): string {
   const counts = new Map<number, number>();
   for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return countsFigure(counts);
+}
+
+/** Counts by status as a scenario's figure, statuses in order: `cut×6 200×2 503×4`. */
+export function countsFigure(counts: ReadonlyMap<number, number>): string {
   return [...counts].sort(([a], [b]) => a - b).map(([s, n]) => `${s === CUT ? 'cut' : s}×${n}`).join(' ');
 }
